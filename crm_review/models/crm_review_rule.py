@@ -1,0 +1,208 @@
+import datetime
+import time
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models, tools
+from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+from odoo.tools.safe_eval import safe_eval
+
+
+class CrmReviewRule(models.Model):
+    """Which records of a model need review, and by whom (through its steps)."""
+
+    _name = "crm.review.rule"
+    _description = "Review Rule"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(default=10)
+    model_id = fields.Many2one(
+        "ir.model",
+        string="Applies to",
+        required=True,
+        ondelete="cascade",
+        domain=lambda self: [("model", "in", self._reviewable_models())],
+    )
+    model = fields.Char(related="model_id.model", store=True, index=True)
+    domain = fields.Text(
+        string="Condition",
+        default="[]",
+        required=True,
+        help="Odoo domain the record must match for the rule to apply, "
+        "e.g. [('amount_total', '>', 50000)].",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        help="Leave empty to apply the rule in every company.",
+    )
+    step_ids = fields.One2many("crm.review.step", "rule_id", string="Steps", copy=True)
+    reject_limit = fields.Integer(
+        string="Rejection limit",
+        default=0,
+        help="Number of rejections after which the review is escalated; 0 means no limit.",
+    )
+    escalation_user_id = fields.Many2one(
+        "res.users",
+        string="Escalate to",
+        domain=[("share", "=", False)],
+        help="Told when the rejection limit is reached. "
+        "Empty: the review administrators.",
+    )
+    resubmit_mode = fields.Selection(
+        [("continue", "Continue from the rejected step"), ("restart", "Restart from the first step")],
+        string="On resubmission",
+        default="continue",
+        required=True,
+    )
+    allow_self_approval = fields.Boolean(
+        help="Let a reviewer approve a record they submitted themselves.",
+    )
+    key_field_ids = fields.Many2many(
+        "ir.model.fields",
+        string="Key fields",
+        domain="[('model_id', '=', model_id), ('store', '=', True)]",
+        help="Changing one of these fields on an approved record sends it back to draft. "
+        "For sale orders, empty means the order lines and amounts.",
+    )
+    block_sending = fields.Boolean(
+        string="Block sending before approval",
+        help="Sale orders: the quotation cannot be sent to the customer until approved.",
+    )
+    description = fields.Html(translate=True)
+    step_count = fields.Integer(compute="_compute_step_count")
+
+    @api.model
+    def _reviewable_models(self):
+        """Names of the models that inherit the review mixin."""
+        mixin = self.env.registry["crm.review.mixin"]
+        return [
+            name
+            for name, cls in self.env.registry.items()
+            if not cls._abstract and issubclass(cls, mixin)
+        ]
+
+    @api.depends("step_ids")
+    def _compute_step_count(self):
+        for rule in self:
+            rule.step_count = len(rule.step_ids)
+
+    @api.model
+    def _domain_eval_context(self):
+        """Names a rule or step condition may use."""
+        return {
+            "uid": self.env.uid,
+            "user": self.env.user,
+            "context_today": datetime.date.today,
+            "datetime": datetime,
+            "relativedelta": relativedelta,
+            "time": time,
+        }
+
+    def _parse_domain(self, text, model_name):
+        """Evaluate and validate a condition; raise ValidationError naming the problem."""
+        try:
+            domain = Domain(safe_eval(text or "[]", self._domain_eval_context()))
+            domain.validate(self.env[model_name].sudo())
+        except Exception as e:  # noqa: BLE001 - every parse or field error is reported as such
+            raise ValidationError(
+                self.env._("The condition %(domain)s is not a valid domain: %(error)s", domain=text, error=e)
+            ) from e
+        return domain
+
+    def _get_domain(self):
+        self.ensure_one()
+        return self._parse_domain(self.domain, self.model)
+
+    @api.constrains("domain", "model_id")
+    def _check_domain(self):
+        for rule in self:
+            if rule.model not in self._reviewable_models():
+                raise ValidationError(
+                    self.env._("Records of %(model)s cannot be reviewed.", model=rule.model_id.name)
+                )
+            rule._get_domain()
+
+    @api.constrains("reject_limit")
+    def _check_reject_limit(self):
+        if any(rule.reject_limit < 0 for rule in self):
+            raise ValidationError(self.env._("The rejection limit cannot be negative."))
+
+    @api.constrains("key_field_ids", "model_id")
+    def _check_key_fields(self):
+        for rule in self:
+            wrong = rule.key_field_ids.filtered(lambda f, rule=rule: f.model != rule.model)
+            if wrong:
+                raise ValidationError(
+                    self.env._(
+                        "Key fields must belong to %(model)s: %(fields)s",
+                        model=rule.model_id.name,
+                        fields=", ".join(wrong.mapped("name")),
+                    )
+                )
+
+    def _applicable_to(self, records):
+        """Records (among ``records``) each active rule of ``self`` applies to.
+
+        One query per rule, whatever the number of records.
+        :return: dict {rule: records}
+        """
+        result = {}
+        records = records.sudo()
+        for rule in self:
+            domain = rule._get_domain() & Domain("id", "in", records.ids)
+            if rule.company_id and "company_id" in records._fields:
+                domain &= Domain("company_id", "in", [rule.company_id.id, False])
+            matching = records.with_context(active_test=False).search(domain)
+            if matching:
+                result[rule] = records.browse(matching.ids).with_env(records.env)
+        return result
+
+    @api.model
+    def _rules_for(self, records):
+        """Active rules of the records' model that apply to them: {rule: records}."""
+        rules = self.sudo().search([("model", "=", records._name)])
+        return rules._applicable_to(records)
+
+    @api.model
+    @tools.ormcache("model_name")
+    def _key_fields_of_model(self, model_name):
+        """Names of the fields that are key for any rule of the model (cached)."""
+        rules = self.sudo().with_context(active_test=False).search([("model", "=", model_name)])
+        if not rules:
+            return frozenset()
+        names = set(rules.key_field_ids.mapped("name"))
+        if any(not rule.key_field_ids for rule in rules):
+            names |= set(self.env[model_name]._review_default_key_fields)
+        return frozenset(names)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return rules
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"key_field_ids", "model_id", "active"} & set(vals):
+            self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
+    def action_simulate(self):
+        """Open the simulation wizard: which steps would apply to a record, and who reviews."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Simulate %(rule)s", rule=self.name),
+            "res_model": "crm.review.simulate",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_rule_id": self.id},
+        }

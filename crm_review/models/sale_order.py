@@ -1,0 +1,83 @@
+from markupsafe import Markup
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class SaleOrder(models.Model):
+    _name = "sale.order"
+    _inherit = ["sale.order", "crm.review.mixin"]
+
+    _review_default_key_fields = ("order_line", "partner_id", "pricelist_id", "payment_term_id")
+
+    cancel_reason_id = fields.Many2one(
+        "crm.review.reason",
+        string="Cancel reason",
+        copy=False,
+        readonly=True,
+        domain=[("reason_type", "=", "cancel")],
+    )
+
+    def _confirmation_error_message(self):
+        """Refuse confirmation until the order, and its customer, are approved."""
+        error = super()._confirmation_error_message()
+        if error:
+            return error
+        if self._review_blocking_records():
+            return self._review_status_text()
+        customer = self.partner_id.commercial_partner_id
+        if customer._review_blocking_records():
+            return self.env._(
+                "The customer must be approved before the order is confirmed. %(status)s",
+                status=customer._review_status_text(),
+            )
+        return False
+
+    def action_quotation_send(self):
+        self._review_check_sending()
+        return super().action_quotation_send()
+
+    def action_quotation_sent(self):
+        self._review_check_sending()
+        return super().action_quotation_sent()
+
+    def _review_check_sending(self):
+        """Rules with "block sending" keep the quotation from the customer until approved."""
+        if self.env.context.get("proforma"):
+            return
+        to_check = self.filtered(lambda o: o.state in ("draft", "sent") and o.review_state != "approved")
+        if not to_check:
+            return
+        for rule, orders in self.env["crm.review.rule"]._rules_for(to_check).items():
+            if rule.block_sending and orders:
+                raise UserError(
+                    self.env._(
+                        "The quotation cannot be sent before it is approved. %(status)s",
+                        status=orders[0]._review_status_text(),
+                    )
+                )
+
+    def _review_check_lines_editable(self):
+        """Order lines are key content: frozen while the order is under review."""
+        if "order_line" in self.env["crm.review.rule"]._key_fields_of_model(self._name):
+            self._review_check_key_fields_editable({"order_line"})
+
+    def _review_on_lines_changed(self):
+        """A line change on an approved order needs a new review."""
+        approved = self.filtered(lambda o: o.review_state == "approved" and o.state in ("draft", "sent"))
+        if approved and "order_line" in self.env["crm.review.rule"]._key_fields_of_model(self._name):
+            approved._review_reset_on_key_change({"order_line"})
+
+    def _review_notify_payment_waiting(self, transaction):
+        """Tell the reviewers that a payment arrived for an order still waiting for approval."""
+        self.ensure_one()
+        reviewers = self.sudo().review_reviewer_ids
+        body = Markup("%s<br/>%s") % (
+            self.env._("Payment %(reference)s received, but the order is not approved yet: it will be confirmed by hand once approved.", reference=transaction.reference),
+            self._review_status_text(),
+        )
+        self.sudo().message_post(
+            body=body,
+            subtype_xmlid="mail.mt_note",
+            partner_ids=reviewers.partner_id.ids,
+        )

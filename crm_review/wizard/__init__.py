@@ -1,0 +1,4 @@
+from . import crm_review_target
+from . import crm_review_reject
+from . import crm_review_approve
+from . import crm_review_simulate

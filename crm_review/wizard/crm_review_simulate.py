@@ -1,0 +1,54 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+
+class CrmReviewSimulate(models.TransientModel):
+    """Try a rule on an existing record before switching it on."""
+
+    _name = "crm.review.simulate"
+    _description = "Simulate a Review Rule"
+
+    rule_id = fields.Many2one("crm.review.rule", required=True)
+    model = fields.Char(related="rule_id.model")
+    res_ref = fields.Reference(selection="_selection_res_ref", string="Record")
+    submitter_id = fields.Many2one("res.users", default=lambda self: self.env.user, required=True)
+    result = fields.Html(compute="_compute_result", sanitize=False)
+
+    @api.model
+    def _selection_res_ref(self):
+        models_ = self.env["ir.model"].sudo().search(
+            [("model", "in", self.env["crm.review.rule"]._reviewable_models())]
+        )
+        return [(m.model, m.name) for m in models_]
+
+    @api.depends("rule_id", "res_ref", "submitter_id")
+    def _compute_result(self):
+        for wizard in self:
+            wizard.result = wizard._simulate()
+
+    def _simulate(self):
+        rule = self.rule_id
+        record = self.res_ref
+        if not rule or not record:
+            return False
+        if record._name != rule.model:
+            return Markup("<p>%s</p>") % self.env._("Pick a record of %(model)s.", model=rule.model_id.name)
+        matches = rule.with_context(active_test=False)._applicable_to(record)
+        if not matches:
+            return Markup("<p>%s</p>") % self.env._("The rule's condition does not match %(record)s.", record=record.display_name)
+        rows = Markup()
+        for step in rule.step_ids:
+            applies = bool(step._applies_to(record))
+            reviewers = step._resolve_reviewers(record, self.submitter_id) if applies else self.env["res.users"]
+            if not rule.allow_self_approval:
+                reviewers -= self.submitter_id
+            rows += Markup("<tr><td>%s</td><td>%s</td><td>%s</td></tr>") % (
+                step.name,
+                self.env._("applies") if applies else self.env._("skipped"),
+                ", ".join(reviewers.mapped("name")) or "-",
+            )
+        return Markup(
+            "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
+            "<tbody>%s</tbody></table>"
+        ) % (self.env._("Step"), self.env._("Condition"), self.env._("Who would be asked"), rows)
