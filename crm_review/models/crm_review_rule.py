@@ -1,12 +1,7 @@
-import datetime
-import time
-
-from dateutil.relativedelta import relativedelta
-
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
-from odoo.tools.safe_eval import safe_eval
+from odoo.tools.safe_eval import datetime, dateutil, safe_eval, time
 
 
 class CrmReviewRule(models.Model):
@@ -97,7 +92,7 @@ class CrmReviewRule(models.Model):
             "user": self.env.user,
             "context_today": datetime.date.today,
             "datetime": datetime,
-            "relativedelta": relativedelta,
+            "relativedelta": dateutil.relativedelta.relativedelta,
             "time": time,
         }
 
