@@ -38,6 +38,7 @@ class CrmReviewMixin(models.AbstractModel):
     )
     review_required = fields.Boolean(
         compute="_compute_review_required",
+        search="_search_review_required",
         help="An active review rule applies to this record.",
     )
     review_ids = fields.One2many(
@@ -80,6 +81,13 @@ class CrmReviewMixin(models.AbstractModel):
                 required |= records
         for record in self:
             record.review_required = record.id in required.ids
+
+    def _search_review_required(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on %(field)s.", field="review_required"))
+        rules = self.env["crm.review.rule"].sudo().search([("model", "=", self._name)])
+        domain = Domain.OR(rule._get_record_domain() for rule in rules) if rules else Domain.FALSE
+        return domain if (operator == "=") == value else ~domain
 
     def _review_lines(self, domain=None):
         """Current review lines of the records, in one query."""

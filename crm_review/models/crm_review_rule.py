@@ -138,6 +138,14 @@ class CrmReviewRule(models.Model):
                     )
                 )
 
+    def _get_record_domain(self):
+        """The rule's condition, restricted to its company."""
+        self.ensure_one()
+        domain = self._get_domain()
+        if self.company_id and "company_id" in self.env[self.model]._fields:
+            domain &= Domain("company_id", "in", [self.company_id.id, False])
+        return domain
+
     def _applicable_to(self, records):
         """Records (among ``records``) each active rule of ``self`` applies to.
 
@@ -147,9 +155,7 @@ class CrmReviewRule(models.Model):
         result = {}
         records = records.sudo()
         for rule in self:
-            domain = rule._get_domain() & Domain("id", "in", records.ids)
-            if rule.company_id and "company_id" in records._fields:
-                domain &= Domain("company_id", "in", [rule.company_id.id, False])
+            domain = rule._get_record_domain() & Domain("id", "in", records.ids)
             matching = records.with_context(active_test=False).search(domain)
             if matching:
                 result[rule] = records.browse(matching.ids).with_env(records.env)

@@ -1,0 +1,26 @@
+from odoo import models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+
+
+class ContractContract(models.Model):
+    _name = "contract.contract"
+    _inherit = ["contract.contract", "crm.review.mixin"]
+
+    _review_default_key_fields = ("contract_line_ids", "partner_id", "pricelist_id", "line_recurrence")
+
+    def _get_contracts_to_invoice_domain(self, date_ref=None):
+        """The invoicing cron and the manual wizard skip contracts awaiting approval."""
+        domain = super()._get_contracts_to_invoice_domain(date_ref)
+        return Domain(domain) & (Domain("review_state", "=", "approved") | Domain("review_required", "=", False))
+
+    def recurring_create_invoice(self):
+        """The "Create invoices" button does not go through the domain above."""
+        blocked = self._review_blocking_records()
+        if blocked:
+            raise UserError(
+                self.env._(
+                    "No invoice until the contract is approved. %(status)s", status=blocked[0]._review_status_text()
+                )
+            )
+        return super().recurring_create_invoice()

@@ -1,0 +1,95 @@
+from odoo.exceptions import UserError
+from odoo.fields import Command
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.crm_review.tests.common import ReviewCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReviewContract(ReviewCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.contract_user = new_test_user(
+            cls.env,
+            "rv_contracts",
+            groups="account.group_account_manager,crm_review.group_review_submitter",
+            name="Carl Contracts",
+        )
+        cls.contract_rule = cls.env["crm.review.rule"].create(
+            {
+                "name": "All contracts",
+                "model_id": cls.env["ir.model"]._get_id("contract.contract"),
+                "step_ids": [
+                    Command.create(
+                        {"name": "Legal", "approver_type": "users", "user_ids": [Command.set(cls.reviewer.ids)]}
+                    )
+                ],
+            }
+        )
+        cls.journal = cls.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", cls.env.company.id)], limit=1
+        ) or cls.env["account.journal"].create({"name": "Sales", "code": "SAJT", "type": "sale"})
+
+    def _contract(self):
+        return self.env["contract.contract"].create(
+            {
+                "name": "Maintenance",
+                "partner_id": self.customer.id,
+                "line_recurrence": False,
+                "recurring_next_date": "2020-01-01",
+                "date_start": "2020-01-01",
+                "recurring_rule_type": "monthly",
+                "contract_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "name": "Monthly maintenance",
+                            "quantity": 1,
+                            "price_unit": 100,
+                            "date_start": "2020-01-01",
+                            "recurring_next_date": "2020-01-01",
+                        }
+                    )
+                ],
+            }
+        )
+
+    def _invoices(self, contract):
+        return self.env["account.move"].search([("invoice_line_ids.contract_line_id", "in", contract.contract_line_ids.ids)])
+
+    def test_unapproved_contract_not_invoiced_by_button(self):
+        contract = self._contract()
+        self.assertTrue(contract.review_required)
+        with self.assertRaisesRegex(UserError, "No invoice until the contract is approved"):
+            contract.recurring_create_invoice()
+        self.assertFalse(self._invoices(contract))
+
+    def test_cron_skips_unapproved_then_invoices_approved(self):
+        contract = self._contract()
+        self.env["contract.contract"].cron_recurring_create_invoice()
+        self.assertFalse(self._invoices(contract), "the cron skips contracts awaiting review")
+        contract.with_user(self.contract_user).action_review_submit()
+        self.env["contract.contract"].cron_recurring_create_invoice()
+        self.assertFalse(self._invoices(contract), "a pending review still blocks invoicing")
+        contract.with_user(self.reviewer).action_review_approve()
+        self.assertEqual(contract.review_state, "approved")
+        self.env["contract.contract"].cron_recurring_create_invoice()
+        self.assertTrue(self._invoices(contract))
+
+    def test_contract_without_rule_invoices(self):
+        self.contract_rule.active = False
+        contract = self._contract()
+        self.assertFalse(contract.review_required)
+        contract.recurring_create_invoice()
+        self.assertTrue(self._invoices(contract))
+
+    def test_reject_and_key_field_reset(self):
+        contract = self._contract()
+        contract.with_user(self.contract_user).action_review_submit()
+        self._reject(contract, self.reviewer, note="Wrong price")
+        self.assertEqual(contract.review_state, "rejected")
+        contract.with_user(self.contract_user).action_review_submit()
+        contract.with_user(self.reviewer).action_review_approve()
+        contract.write({"contract_line_ids": [Command.update(contract.contract_line_ids.id, {"price_unit": 200})]})
+        self.assertEqual(contract.review_state, "draft")
