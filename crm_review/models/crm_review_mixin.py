@@ -92,7 +92,11 @@ class CrmReviewMixin(models.AbstractModel):
     def _review_lines(self, domain=None):
         """Current review lines of the records, in one query."""
         base = Domain("res_model", "=", self._name) & Domain("res_id", "in", self.ids) & Domain("is_current", "=", True)
-        return self.env["crm.review"].sudo().search(base & Domain(domain or []), order="position, id")
+        return self.env["crm.review"].sudo().search_fetch(
+            base & Domain(domain or []),
+            ["res_id", "name", "state", "position", "submitter_id", "rule_id", "step_id", "approval_mode"],
+            order="position, id",
+        )
 
     @api.depends("review_state")
     @api.depends_context("uid")

@@ -17,6 +17,19 @@ class SaleOrder(models.Model):
         readonly=True,
         domain=[("reason_type", "=", "cancel")],
     )
+    cancel_note = fields.Text("Cancel comment", copy=False, readonly=True)
+
+    def action_open_cancel_reason(self):
+        """Cancel button: ask for the reason first."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Cancel"),
+            "res_model": "sale.order.cancel.reason",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_order_ids": self.ids},
+        }
 
     def _confirmation_error_message(self):
         """Refuse confirmation until the order, and its customer, are approved."""

@@ -31,7 +31,7 @@ class ReviewCommon(SaleCommon):
             {"name": "Review controllers", "user_ids": [Command.set([cls.reviewer2.id])]}
         )
         cls.reject_reason = cls.env.ref("crm_review.reason_incomplete")
-        cls.rule = cls.env["crm.review.rule"].create(
+        cls.rule = cls.env["crm.review.rule"].sudo().create(
             {
                 "name": "Orders over 1000",
                 "model_id": cls.env["ir.model"]._get_id("sale.order"),

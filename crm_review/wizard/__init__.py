@@ -2,3 +2,4 @@ from . import crm_review_target
 from . import crm_review_reject
 from . import crm_review_approve
 from . import crm_review_simulate
+from . import sale_order_cancel_reason

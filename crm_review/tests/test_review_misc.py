@@ -1,0 +1,47 @@
+from odoo.exceptions import UserError
+from odoo.fields import Command
+from odoo.tests import new_test_user, tagged
+
+from .common import ReviewCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReviewMisc(ReviewCommon):
+    def test_cancel_with_reason(self):
+        order = self._order()
+        action = order.with_user(self.salesman).action_open_cancel_reason()
+        wizard = self.env[action["res_model"]].with_user(self.salesman).with_context(action["context"]).create({})
+        with self.assertRaisesRegex(UserError, "cancel reason"):
+            wizard.action_confirm()
+        self.assertEqual(order.state, "draft")
+        wizard.write({"reason_id": self.env.ref("crm_review.cancel_reason_price").id, "note": "Too expensive"})
+        wizard.action_confirm()
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(order.cancel_reason_id, self.env.ref("crm_review.cancel_reason_price"))
+        self.assertIn("Too expensive", order.message_ids[0].body)
+
+    def test_multi_company_rule(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        self.rule.company_id = other
+        order = self._order()
+        self.assertFalse(order.review_required, "a rule of another company does not apply")
+        self.rule.company_id = self.env.company
+        order.invalidate_recordset()
+        self.assertTrue(order.review_required)
+
+    def test_review_lines_follow_company_rules(self):
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        other = self.env["res.company"].create({"name": "Elsewhere"})
+        stranger = new_test_user(
+            self.env, "rv_stranger", groups="sales_team.group_sale_salesman", company_id=other.id, company_ids=[Command.set(other.ids)]
+        )
+        self.assertFalse(self.env["crm.review"].with_user(stranger).search([("res_id", "=", order.id)]))
+        self.assertTrue(self.env["crm.review"].with_user(self.salesman).search([("res_id", "=", order.id)]))
+
+    def test_rule_search_review_required(self):
+        big, small = self._order(price=5000), self._order(price=10)
+        found = self.env["sale.order"].search([("review_required", "=", True), ("id", "in", (big | small).ids)])
+        self.assertEqual(found, big)
+        found = self.env["sale.order"].search([("review_required", "=", False), ("id", "in", (big | small).ids)])
+        self.assertEqual(found, small)
