@@ -25,7 +25,9 @@
         "wizard/crm_review_wizard_views.xml",
         "views/crm_review_menus.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/crm_review_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "crm_review/static/tests/tours/*.js",

@@ -207,3 +207,31 @@ class CrmReviewRule(models.Model):
             "target": "new",
             "context": {"default_rule_id": self.id},
         }
+
+    @api.model
+    def _demo_run_reviews(self):
+        """Demo data: walk demo records through every review state."""
+        demo_user = self.env.ref("base.user_demo", raise_if_not_found=False)
+        if not demo_user:
+            return
+        admin = self.env.ref("base.user_admin")
+        ref = self.env.ref
+        as_demo, as_admin = self.with_user(demo_user).env, self.with_user(admin).env
+        companies = ref("crm_review.demo_rule_companies")._applicable_to(self.env["res.partner"].search([]))
+        partners = next(iter(companies.values()), self.env["res.partner"])
+        if partners:
+            partners.with_env(as_demo).action_review_submit()
+            rejected, pending = partners[:1], partners[1:2]
+            (partners - rejected - pending).with_env(as_admin).action_review_approve()
+            rejected.with_env(as_admin)._review_reject(ref("crm_review.reason_incomplete"), "Tax ID is missing.")
+        pending = ref("crm_review.demo_order_pending").with_env(as_demo)
+        approved = ref("crm_review.demo_order_approved").with_env(as_demo)
+        rejected = ref("crm_review.demo_order_rejected").with_env(as_demo)
+        (pending | approved | rejected).action_review_submit()
+        approved.with_env(as_admin).action_review_approve()
+        approved.with_env(as_admin).with_context(crm_review_no_wizard=True).action_review_approve(
+            comment="Margin checked."
+        )
+        rejected.with_env(as_admin)._review_reject(
+            ref("crm_review.reason_wrong_data"), "The discount is not in the price list.", send_back="submitter"
+        )

@@ -12,6 +12,8 @@ class ReviewCommon(SaleCommon):
         super().setUpClass()
         # The chatter is part of what is tested here.
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, mail_notrack=False))
+        # Demo rules would add their own steps to the records built here.
+        cls.env["crm.review.rule"].sudo().search([]).active = False
         sales = "sales_team.group_sale_salesman,base.group_partner_manager"
         cls.salesman = new_test_user(cls.env, "rv_salesman", groups=sales, name="Sally Sales")
         cls.reviewer = new_test_user(
