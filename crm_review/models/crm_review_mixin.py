@@ -66,6 +66,12 @@ class CrmReviewMixin(models.AbstractModel):
     review_to_me = fields.Boolean(
         "To review by me", compute="_compute_review_status", search="_search_review_to_me"
     )
+    review_involves_me = fields.Boolean(
+        "Reviewed by me",
+        compute="_compute_review_involves_me",
+        search="_search_review_involves_me",
+        help="The current user is or was a reviewer of the record: the review grants them read access.",
+    )
     review_submitted_by_me = fields.Boolean(
         "My submissions", compute="_compute_review_status", search="_search_review_submitted_by_me"
     )
@@ -137,6 +143,22 @@ class CrmReviewMixin(models.AbstractModel):
             Domain("res_model", "=", self._name)
             & Domain("state", "=", "pending")
             & Domain("reviewer_ids", "in", users.ids)
+        )
+        positive = (operator == "=") == value
+        return Domain("id", "in" if positive else "not in", query.subselect("res_id"))
+
+    @api.depends_context("uid")
+    def _compute_review_involves_me(self):
+        involved = self.search(Domain("id", "in", self.ids) & self._search_review_involves_me("=", True))
+        for record in self:
+            record.review_involves_me = record in involved
+
+    def _search_review_involves_me(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on %(field)s.", field="review_involves_me"))
+        users = self.env.user | self.env.user._review_substituted_users()
+        query = self.env["crm.review"].sudo()._search(
+            Domain("res_model", "=", self._name) & Domain("reviewer_ids", "in", users.ids)
         )
         positive = (operator == "=") == value
         return Domain("id", "in" if positive else "not in", query.subselect("res_id"))
