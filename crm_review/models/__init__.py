@@ -10,3 +10,4 @@ from . import res_partner
 from . import sale_order
 from . import sale_order_line
 from . import payment_transaction
+from . import res_config_settings

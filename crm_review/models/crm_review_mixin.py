@@ -91,7 +91,7 @@ class CrmReviewMixin(models.AbstractModel):
     def _search_review_required(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on %(field)s.", field="review_required"))
-        rules = self.env["crm.review.rule"].sudo().search([("model", "=", self._name)])
+        rules = self.env["crm.review.rule"]._active_rules_of_model(self._name)
         domain = Domain.OR(rule._get_record_domain() for rule in rules) if rules else Domain.FALSE
         return domain if (operator == "=") == value else ~domain
 

@@ -36,7 +36,9 @@ class CrmReviewRule(models.Model):
     step_ids = fields.One2many("crm.review.step", "rule_id", string="Steps", copy=True)
     reject_limit = fields.Integer(
         string="Rejection limit",
-        default=0,
+        default=lambda self: int(
+            self.env["ir.config_parameter"].sudo().get_param("crm_review.default_reject_limit", 0) or 0
+        ),
         help="Number of rejections after which the review is escalated; 0 means no limit.",
     )
     escalation_user_id = fields.Many2one(
@@ -162,10 +164,16 @@ class CrmReviewRule(models.Model):
         return result
 
     @api.model
+    def _active_rules_of_model(self, model_name):
+        """Active rules of a model, none when its review is switched off in Settings."""
+        if model_name in self.env["res.config.settings"]._crm_review_disabled_models():
+            return self.sudo().browse()
+        return self.sudo().search([("model", "=", model_name)])
+
+    @api.model
     def _rules_for(self, records):
         """Active rules of the records' model that apply to them: {rule: records}."""
-        rules = self.sudo().search([("model", "=", records._name)])
-        return rules._applicable_to(records)
+        return self._active_rules_of_model(records._name)._applicable_to(records)
 
     @api.model
     @tools.ormcache("model_name")

@@ -45,3 +45,20 @@ class TestReviewMisc(ReviewCommon):
         self.assertEqual(found, big)
         found = self.env["sale.order"].search([("review_required", "=", False), ("id", "in", (big | small).ids)])
         self.assertEqual(found, small)
+
+    def test_settings_switch_model_off(self):
+        order = self._order()
+        self.assertTrue(order.review_required)
+        settings = self.env["res.config.settings"].create({})
+        self.assertTrue(settings.crm_review_sale_enabled)
+        settings.crm_review_sale_enabled = False
+        settings.crm_review_default_reject_limit = 4
+        settings.execute()
+        order.invalidate_recordset()
+        self.assertFalse(order.review_required)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(self.env["crm.review.rule"].new({}).reject_limit, 4)
+        settings = self.env["res.config.settings"].create({})
+        self.assertFalse(settings.crm_review_sale_enabled)
+        self.assertTrue(settings.crm_review_partner_enabled)
