@@ -93,3 +93,15 @@ class TestReviewContract(ReviewCommon):
         contract.with_user(self.reviewer).action_review_approve()
         contract.write({"contract_line_ids": [Command.update(contract.contract_line_ids.id, {"price_unit": 200})]})
         self.assertEqual(contract.review_state, "draft")
+
+    def test_reviewer_reads_contract_under_review(self):
+        legal = new_test_user(self.env, "rv_legal", groups="base.group_user,crm_review.group_review_reviewer")
+        self.contract_rule.step_ids.user_ids = [Command.set(legal.ids)]
+        contract = self._contract()
+        self.assertFalse(self.env["contract.contract"].with_user(legal).search([("id", "=", contract.id)]))
+        contract.with_user(self.contract_user).action_review_submit()
+        self.assertEqual(self.env["contract.contract"].with_user(legal).search([("id", "=", contract.id)]), contract)
+        self.assertEqual(contract.with_user(legal).contract_line_ids.name, "Monthly maintenance")
+        contract.with_user(legal).action_review_approve()
+        self.assertEqual(contract.review_state, "approved")
+        self.assertEqual(contract.with_user(legal).name, "Maintenance", "still readable after deciding")
