@@ -422,6 +422,7 @@ class CrmReviewMixin(models.AbstractModel):
         for line in carried:
             line.submission = submission[line.res_id]
         self._review_write_state("pending")
+        self._review_close_fix_activities()
         self._review_log("submit")
         skipped = new_lines.filtered(lambda line: line.state == "skipped")
         if skipped:
@@ -729,6 +730,13 @@ class CrmReviewMixin(models.AbstractModel):
         to_submitter._review_schedule_fix_activities(lines, reason, note)
         self._review_check_reject_limit(lines)
         return True
+
+    def _review_close_fix_activities(self):
+        """A resubmission answers the "Fix and resubmit" to-dos."""
+        type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review_fix")
+        self.env["mail.activity"].sudo().search(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids), ("activity_type_id", "=", type_id)]
+        ).unlink()
 
     def _review_schedule_fix_activities(self, lines, reason, note):
         line_of = {line.res_id: line for line in lines}

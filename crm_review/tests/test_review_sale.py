@@ -119,6 +119,7 @@ class TestReviewSaleOrder(ReviewCommon):
             order.action_confirm()
         # Resubmission continues from the rejected step: the manager's approval stands.
         order.with_user(self.salesman).action_review_submit()
+        self.assertFalse(self._review_activities(order, xmlid="crm_review.mail_activity_type_review_fix"))
         pending = order.review_ids.filtered(lambda r: r.state == "pending")
         self.assertEqual(pending.name, "Controller")
         self.assertEqual(len(order.review_ids), 3, "history kept: approved, rejected, and the new step")
