@@ -1,0 +1,3 @@
+from . import test_install
+from . import test_review_contract
+from . import test_review_contract_tour
