@@ -16,6 +16,7 @@
         "security/crm_review_rules.xml",
         "data/mail_data.xml",
         "data/crm_review_reason_data.xml",
+        "data/mail_template_data.xml",
         "views/crm_review_rule_views.xml",
         "views/crm_review_reason_views.xml",
         "views/crm_review_views.xml",

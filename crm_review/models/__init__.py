@@ -4,6 +4,7 @@ from . import crm_review_rule
 from . import crm_review_step
 from . import crm_review
 from . import crm_review_log
+from . import crm_review_reminder
 from . import res_users
 from . import mail_activity
 from . import res_partner

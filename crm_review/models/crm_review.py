@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 
@@ -67,6 +68,14 @@ class CrmReview(models.Model):
     reason_id = fields.Many2one("crm.review.reason", readonly=True, ondelete="restrict")
     note = fields.Text("Comment", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
+    next_reminder_at = fields.Datetime(
+        "Next reminder",
+        readonly=True,
+        help="When the reviewers are reminded if the step is still pending.",
+    )
+    reminder_count = fields.Integer("Reminders sent", readonly=True)
+    escalated = fields.Boolean(readonly=True)
+    is_overdue = fields.Boolean("Overdue", compute="_compute_is_overdue", search="_search_is_overdue")
     duration_hours = fields.Float(
         "Cycle time (h)",
         readonly=True,
@@ -75,6 +84,23 @@ class CrmReview(models.Model):
     )
 
     _record_index = models.Index("(res_model, res_id, is_current)")
+    _reminder_index = models.Index("(next_reminder_at) WHERE state = 'pending' AND escalated IS NOT TRUE")
+
+    @api.depends("state", "next_reminder_at", "reminder_count")
+    def _compute_is_overdue(self):
+        now = fields.Datetime.now()
+        for line in self:
+            line.is_overdue = line.state == "pending" and (
+                line.reminder_count > 0 or bool(line.next_reminder_at and line.next_reminder_at <= now)
+            )
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on %(field)s.", field="is_overdue"))
+        domain = Domain("state", "=", "pending") & (
+            Domain("reminder_count", ">", 0) | Domain("next_reminder_at", "<=", fields.Datetime.now())
+        )
+        return domain if (operator == "=") == value else ~domain
 
     @api.depends("res_model", "res_id")
     def _compute_res_name(self):

@@ -1,4 +1,5 @@
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -502,11 +503,13 @@ class CrmReviewMixin(models.AbstractModel):
                         record=record.display_name,
                     )
                 )
+            delay = line.rule_id.reminder_after_hours
             line.write(
                 {
                     "state": "pending",
                     "pending_since": now,
                     "reviewer_ids": [Command.set(reviewers.ids)],
+                    "next_reminder_at": now + timedelta(hours=delay) if delay else False,
                 }
             )
             messages[record.id] = self.env._(

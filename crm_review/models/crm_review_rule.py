@@ -36,9 +36,7 @@ class CrmReviewRule(models.Model):
     step_ids = fields.One2many("crm.review.step", "rule_id", string="Steps", copy=True)
     reject_limit = fields.Integer(
         string="Rejection limit",
-        default=lambda self: int(
-            self.env["ir.config_parameter"].sudo().get_param("crm_review.default_reject_limit", 0) or 0
-        ),
+        default=lambda self: self._default_from_settings("crm_review.default_reject_limit", 0),
         help="Number of rejections after which the review is escalated; 0 means no limit.",
     )
     escalation_user_id = fields.Many2one(
@@ -64,12 +62,33 @@ class CrmReviewRule(models.Model):
         help="Changing one of these fields on an approved record sends it back to draft. "
         "For sale orders, empty means the order lines and amounts.",
     )
+    reminder_after_hours = fields.Integer(
+        "Remind after (hours)",
+        default=lambda self: self._default_from_settings("crm_review.default_reminder_hours", 24),
+        help="A step still pending this many hours after it became pending reminds its reviewers; "
+        "0 switches reminders off.",
+    )
+    reminder_repeat_hours = fields.Integer(
+        "Repeat every (hours)",
+        default=lambda self: self._default_from_settings("crm_review.default_reminder_repeat_hours", 24),
+    )
+    reminder_max = fields.Integer(
+        "Reminders before escalation",
+        default=lambda self: self._default_from_settings("crm_review.default_reminder_max", 3),
+        help="After this many reminders the step is escalated to the reviewer's manager "
+        "(or the escalation user, or the review administrators).",
+    )
     block_sending = fields.Boolean(
         string="Block sending before approval",
         help="Sale orders: the quotation cannot be sent to the customer until approved.",
     )
     description = fields.Html(translate=True)
     step_count = fields.Integer(compute="_compute_step_count")
+
+    @api.model
+    def _default_from_settings(self, key, default):
+        value = self.env["ir.config_parameter"].sudo().get_param(key)
+        return int(value) if value not in (None, False, "") else default
 
     @api.model
     def _reviewable_models(self):
@@ -122,10 +141,13 @@ class CrmReviewRule(models.Model):
                 )
             rule._get_domain()
 
-    @api.constrains("reject_limit")
-    def _check_reject_limit(self):
-        if any(rule.reject_limit < 0 for rule in self):
-            raise ValidationError(self.env._("The rejection limit cannot be negative."))
+    @api.constrains("reject_limit", "reminder_after_hours", "reminder_repeat_hours", "reminder_max")
+    def _check_counts(self):
+        for rule in self:
+            if min(rule.reject_limit, rule.reminder_after_hours, rule.reminder_repeat_hours, rule.reminder_max) < 0:
+                raise ValidationError(
+                    self.env._("Limits and delays of rule %(rule)s cannot be negative.", rule=rule.name)
+                )
 
     @api.constrains("key_field_ids", "model_id")
     def _check_key_fields(self):

@@ -13,6 +13,18 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="crm_review.default_reject_limit",
         help="Rejection limit of new rules; 0 means no limit.",
     )
+    crm_review_default_reminder_hours = fields.Integer(
+        "Remind after (hours)",
+        config_parameter="crm_review.default_reminder_hours",
+        default=24,
+        help="Default delay before the reviewers of a pending step are reminded (new rules).",
+    )
+    crm_review_default_reminder_repeat_hours = fields.Integer(
+        "Repeat every (hours)", config_parameter="crm_review.default_reminder_repeat_hours", default=24
+    )
+    crm_review_default_reminder_max = fields.Integer(
+        "Reminders before escalation", config_parameter="crm_review.default_reminder_max", default=3
+    )
     module_crm_review_contract = fields.Boolean("Review contracts")
 
     @api.model

@@ -1,0 +1,88 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import ReviewCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReviewReminders(ReviewCommon):
+    def _overdue_orders(self, count=3, hours=30):
+        orders = self.env["sale.order"]
+        for _i in range(count):
+            orders |= self._order()
+        orders.with_user(self.salesman).action_review_submit()
+        lines = orders.review_ids.filtered(lambda r: r.state == "pending")
+        lines.write({"pending_since": fields.Datetime.now() - timedelta(hours=hours),
+                     "next_reminder_at": fields.Datetime.now() - timedelta(hours=hours - 24)})
+        return orders, lines
+
+    def _run_cron(self):
+        with self.enter_registry_test_mode():
+            self.env.ref("crm_review.ir_cron_review_reminders").method_direct_trigger()
+        self.env.invalidate_all()
+
+    def _digests(self, user):
+        return self.env["mail.mail"].sudo().search(
+            [("subject", "=", "Reviews waiting for you"), ("recipient_ids", "in", user.partner_id.ids)]
+        ) | self.env["mail.mail"].sudo().search(
+            [("subject", "=", "Reviews waiting for you"), ("email_to", "ilike", user.email)]
+        )
+
+    def test_one_digest_per_reviewer_and_no_repeat(self):
+        self.reviewer.email = "rita@example.com"
+        orders, lines = self._overdue_orders()
+        self._run_cron()
+        digests = self._digests(self.reviewer)
+        self.assertEqual(len(digests), 1, "one digest for three overdue reviews")
+        for order in orders:
+            self.assertIn(order.name, digests.body_html)
+        self.assertEqual(set(lines.mapped("reminder_count")), {1})
+        self.assertTrue(all(line.next_reminder_at > fields.Datetime.now() for line in lines))
+        self.assertEqual(orders[0].review_log_ids[0].action, "remind")
+        # Running again in the same period sends nothing.
+        self._run_cron()
+        self.assertEqual(len(self._digests(self.reviewer)), 1)
+        self.assertEqual(set(lines.mapped("reminder_count")), {1})
+
+    def test_finished_reviews_are_not_reminded(self):
+        self.reviewer.email = "rita@example.com"
+        orders, lines = self._overdue_orders(count=1)
+        orders.with_user(self.reviewer).action_review_approve()
+        self._run_cron()
+        self.assertFalse(self._digests(self.reviewer))
+        self.assertEqual(lines.reminder_count, 0)
+
+    def test_escalation_after_max_reminders(self):
+        self.rule.write({"reminder_max": 1, "escalation_user_id": self.director.id})
+        orders, lines = self._overdue_orders(count=1)
+        self._run_cron()
+        self.assertEqual(lines.reminder_count, 1)
+        lines.write({"next_reminder_at": fields.Datetime.now() - timedelta(minutes=1)})
+        self._run_cron()
+        self.assertTrue(lines.escalated)
+        escalation = self._review_activities(orders, xmlid="crm_review.mail_activity_type_review_escalation")
+        self.assertEqual(escalation.user_id, self.director)
+        self.assertIn("escalated", self._last_note(orders).body)
+        self.assertTrue(lines.is_overdue)
+        self.assertIn(lines, self.env["crm.review"].search([("is_overdue", "=", True)]))
+        # Escalated steps are not reminded again.
+        lines.write({"next_reminder_at": fields.Datetime.now() - timedelta(minutes=1)})
+        self._run_cron()
+        self.assertEqual(lines.reminder_count, 1)
+
+    def test_no_reminder_when_switched_off(self):
+        self.rule.reminder_after_hours = 0
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        self.assertFalse(order.review_ids.filtered(lambda r: r.state == "pending").next_reminder_at)
+
+    def test_cron_runs_in_committed_batches(self):
+        self.reviewer.email = "rita@example.com"
+        _orders, lines = self._overdue_orders(count=3)
+        cron = self.env.ref("crm_review.ir_cron_review_reminders")
+        with self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        lines.invalidate_recordset()
+        self.assertEqual(set(lines.mapped("reminder_count")), {1})
