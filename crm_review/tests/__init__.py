@@ -5,3 +5,4 @@ from . import test_review_payment
 from . import test_review_partner
 from . import test_review_misc
 from . import test_review_tours
+from . import test_review_reminders
