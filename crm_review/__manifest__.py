@@ -21,6 +21,7 @@
         "views/crm_review_reason_views.xml",
         "views/crm_review_views.xml",
         "views/crm_review_log_views.xml",
+        "views/crm_review_reminder_rule_views.xml",
         "views/sale_order_views.xml",
         "views/res_partner_views.xml",
         "wizard/crm_review_wizard_views.xml",

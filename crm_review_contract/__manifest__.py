@@ -14,6 +14,9 @@
         "security/crm_review_contract_rules.xml",
         "views/contract_contract_views.xml",
     ],
+    "demo": [
+        "demo/crm_review_contract_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "crm_review_contract/static/tests/tours/*.js",

@@ -12,3 +12,4 @@ from . import sale_order
 from . import sale_order_line
 from . import payment_transaction
 from . import res_config_settings
+from . import crm_review_reminder_rule

@@ -6,3 +6,4 @@ from . import test_review_partner
 from . import test_review_misc
 from . import test_review_tours
 from . import test_review_reminders
+from . import test_review_reminder_rules
