@@ -1,7 +1,6 @@
 {
     "name": "Reviews for Customers, Sale Orders and Contracts",
-    "summary": "Governed review process: rules, ordered approval steps, "
-    "reject reasons, reminders and audit trail",
+    "summary": "Governed review process: rules, ordered approval steps, reject reasons, reminders and audit trail",
     "version": "19.0.1.0.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",

@@ -45,9 +45,7 @@ class CrmReview(models.Model):
         default="waiting",
         index=True,
     )
-    approval_mode = fields.Selection(
-        [("any", "Any one"), ("all", "All")], required=True, readonly=True, default="any"
-    )
+    approval_mode = fields.Selection([("any", "Any one"), ("all", "All")], required=True, readonly=True, default="any")
     comment_required = fields.Boolean(readonly=True)
     reviewer_ids = fields.Many2many(
         "res.users",
@@ -106,7 +104,7 @@ class CrmReview(models.Model):
     def _compute_res_name(self):
         for model, lines in self.grouped("res_model").items():
             records = self.env[model].browse(lines.mapped("res_id")).sudo().exists()
-            names = dict(zip(records.ids, records.mapped("display_name")))
+            names = dict(zip(records.ids, records.mapped("display_name"), strict=False))
             for line in lines:
                 line.res_name = names.get(line.res_id, "")
 

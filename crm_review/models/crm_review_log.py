@@ -36,7 +36,9 @@ class CrmReviewLog(models.Model):
 
     def write(self, vals):
         # sudo() bypasses the access rules; the trail stays immutable for everybody.
-        raise AccessError(self.env._("The review audit trail cannot be changed."))
+        if self:
+            raise AccessError(self.env._("The review audit trail cannot be changed."))
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_with_record(self):

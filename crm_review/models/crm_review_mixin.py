@@ -34,9 +34,7 @@ class CrmReviewMixin(models.AbstractModel):
 
     # No default: NULL means "never entered review", so installing the addon
     # does not rewrite big tables.
-    review_state = fields.Selection(
-        REVIEW_STATES, string="Review", copy=False, readonly=True, index=True
-    )
+    review_state = fields.Selection(REVIEW_STATES, string="Review", copy=False, readonly=True, index=True)
     review_required = fields.Boolean(
         compute="_compute_review_required",
         search="_search_review_required",
@@ -56,17 +54,11 @@ class CrmReviewMixin(models.AbstractModel):
         domain=lambda self: [("res_model", "=", self._name)],
         readonly=True,
     )
-    review_reviewer_ids = fields.Many2many(
-        "res.users", string="Current reviewers", compute="_compute_review_status"
-    )
+    review_reviewer_ids = fields.Many2many("res.users", string="Current reviewers", compute="_compute_review_status")
     review_step_label = fields.Char("Review step", compute="_compute_review_status")
-    review_submitter_id = fields.Many2one(
-        "res.users", string="Submitted by", compute="_compute_review_status"
-    )
+    review_submitter_id = fields.Many2one("res.users", string="Submitted by", compute="_compute_review_status")
     review_can_decide = fields.Boolean(compute="_compute_review_status")
-    review_to_me = fields.Boolean(
-        "To review by me", compute="_compute_review_status", search="_search_review_to_me"
-    )
+    review_to_me = fields.Boolean("To review by me", compute="_compute_review_status", search="_search_review_to_me")
     review_involves_me = fields.Boolean(
         "Reviewed by me",
         compute="_compute_review_involves_me",
@@ -99,10 +91,14 @@ class CrmReviewMixin(models.AbstractModel):
     def _review_lines(self, domain=None):
         """Current review lines of the records, in one query."""
         base = Domain("res_model", "=", self._name) & Domain("res_id", "in", self.ids) & Domain("is_current", "=", True)
-        return self.env["crm.review"].sudo().search_fetch(
-            base & Domain(domain or []),
-            ["res_id", "name", "state", "position", "submitter_id", "rule_id", "step_id", "approval_mode"],
-            order="position, id",
+        return (
+            self.env["crm.review"]
+            .sudo()
+            .search_fetch(
+                base & Domain(domain or []),
+                ["res_id", "name", "state", "position", "submitter_id", "rule_id", "step_id", "approval_mode"],
+                order="position, id",
+            )
         )
 
     @api.depends("review_state")
@@ -140,10 +136,14 @@ class CrmReviewMixin(models.AbstractModel):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on %(field)s.", field="review_to_me"))
         users = self.env.user | self.env.user._review_substituted_users()
-        query = self.env["crm.review"].sudo()._search(
-            Domain("res_model", "=", self._name)
-            & Domain("state", "=", "pending")
-            & Domain("reviewer_ids", "in", users.ids)
+        query = (
+            self.env["crm.review"]
+            .sudo()
+            ._search(
+                Domain("res_model", "=", self._name)
+                & Domain("state", "=", "pending")
+                & Domain("reviewer_ids", "in", users.ids)
+            )
         )
         positive = (operator == "=") == value
         return Domain("id", "in" if positive else "not in", query.subselect("res_id"))
@@ -158,8 +158,10 @@ class CrmReviewMixin(models.AbstractModel):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on %(field)s.", field="review_involves_me"))
         users = self.env.user | self.env.user._review_substituted_users()
-        query = self.env["crm.review"].sudo()._search(
-            Domain("res_model", "=", self._name) & Domain("reviewer_ids", "in", users.ids)
+        query = (
+            self.env["crm.review"]
+            .sudo()
+            ._search(Domain("res_model", "=", self._name) & Domain("reviewer_ids", "in", users.ids))
         )
         positive = (operator == "=") == value
         return Domain("id", "in" if positive else "not in", query.subselect("res_id"))
@@ -167,10 +169,14 @@ class CrmReviewMixin(models.AbstractModel):
     def _search_review_submitted_by_me(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on %(field)s.", field="review_submitted_by_me"))
-        query = self.env["crm.review"].sudo()._search(
-            Domain("res_model", "=", self._name)
-            & Domain("is_current", "=", True)
-            & Domain("submitter_id", "=", self.env.uid)
+        query = (
+            self.env["crm.review"]
+            .sudo()
+            ._search(
+                Domain("res_model", "=", self._name)
+                & Domain("is_current", "=", True)
+                & Domain("submitter_id", "=", self.env.uid)
+            )
         )
         positive = (operator == "=") == value
         return Domain("id", "in" if positive else "not in", query.subselect("res_id"))
@@ -186,9 +192,10 @@ class CrmReviewMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any("review_state" in vals for vals in vals_list) and self.env.context.get(
-            "crm_review_write"
-        ) is not _REVIEW_WRITE:
+        if (
+            any("review_state" in vals for vals in vals_list)
+            and self.env.context.get("crm_review_write") is not _REVIEW_WRITE
+        ):
             raise AccessError(self.env._("The review state is set by the review process, not by hand."))
         return super().create(vals_list)
 
@@ -262,8 +269,7 @@ class CrmReviewMixin(models.AbstractModel):
             return
         labels = {
             record.id: ", ".join(
-                self._fields[f].get_description(self.env)["string"]
-                for f in sorted(touched & key_fields[record.id])
+                self._fields[f].get_description(self.env)["string"] for f in sorted(touched & key_fields[record.id])
             )
             for record in to_reset
         }
@@ -293,8 +299,10 @@ class CrmReviewMixin(models.AbstractModel):
                 return manager
         if "team_id" in self._fields and self.sudo().team_id.user_id:
             return self.sudo().team_id.user_id
-        team = self.env["crm.team"].sudo().search(
-            ["|", ("member_ids", "in", submitter.ids), ("user_id", "=", submitter.id)], limit=1
+        team = (
+            self.env["crm.team"]
+            .sudo()
+            .search(["|", ("member_ids", "in", submitter.ids), ("user_id", "=", submitter.id)], limit=1)
         )
         return team.user_id
 
@@ -309,9 +317,7 @@ class CrmReviewMixin(models.AbstractModel):
         now = fields.Datetime.now()
         records = self.sudo()
         names = {record.id: record.display_name for record in records}
-        company = {
-            record.id: (record.company_id.id if "company_id" in record._fields else False) for record in records
-        }
+        company = {record.id: (record.company_id.id if "company_id" in record._fields else False) for record in records}
         line_of = {line.res_id: line for line in (lines or [])}
         notes = notes or {}
         self.env["crm.review.log"].sudo().create(
@@ -371,57 +377,12 @@ class CrmReviewMixin(models.AbstractModel):
             raise AccessError(self.env._("Only review submitters can submit records for review."))
         for record in self:
             if record.review_state == "pending":
-                raise UserError(
-                    self.env._("%(record)s is already under review.", record=record.display_name)
-                )
-        rules = self.env["crm.review.rule"]._rules_for(self.browse(self.ids))
-        steps_by_record = defaultdict(list)
-        for rule, records in rules.items():
-            for step in rule.step_ids:
-                applies = step._applies_to(records)
-                for record in records:
-                    steps_by_record[record.id].append((step, record in applies))
-        nothing = self.filtered(lambda r: not steps_by_record.get(r.id))
-        if nothing:
-            raise UserError(
-                self.env._(
-                    "No review rule applies to %(records)s: there is nothing to submit.",
-                    records=", ".join(nothing.mapped("display_name")),
-                )
-            )
+                raise UserError(self.env._("%(record)s is already under review.", record=record.display_name))
+        steps_by_record = self._review_plan_steps()
         previous = self._review_lines()
-        previous_by_record = defaultdict(lambda: self.env["crm.review"].sudo())
-        for line in previous:
-            previous_by_record[line.res_id] |= line
-        submission = self._review_next_submission()
-        line_vals = []
-        carried = self.env["crm.review"].sudo()
-        for record in self:
-            steps = sorted(
-                steps_by_record[record.id],
-                key=lambda s: (s[0].sequence, s[0].rule_id.sequence, s[0].rule_id.id, s[0].id),
-            )
-            old = previous_by_record[record.id]
-            keep = self.env["crm.review"].sudo()
-            if record.review_state == "rejected":
-                restart = any(s.rule_id.resubmit_mode == "restart" for s, _ok in steps)
-                if not restart:
-                    keep = old.filtered(lambda line: line.state in ("approved", "skipped"))
-            kept_steps = set(keep.step_id.ids)
-            carried |= keep
-            position = 0
-            for step, applies in steps:
-                position += 1
-                if step.id in kept_steps:
-                    keep.filtered(lambda line, step=step: line.step_id == step).position = position
-                    continue
-                line_vals.append(
-                    record._review_line_vals(step, submission[record.id], position, "waiting" if applies else "skipped")
-                )
+        line_vals, carried = self._review_prepare_lines(steps_by_record, previous)
         (previous - carried)._review_close()
         new_lines = self.env["crm.review"].sudo().create(line_vals)
-        for line in carried:
-            line.submission = submission[line.res_id]
         self._review_write_state("pending")
         self._review_close_fix_activities()
         self._review_log("submit")
@@ -436,6 +397,54 @@ class CrmReviewMixin(models.AbstractModel):
             }
         )
         return True
+
+    def _review_plan_steps(self):
+        """{record id: [(step, applies)]} in review order; refuses records no rule applies to."""
+        steps_by_record = defaultdict(list)
+        for rule, records in self.env["crm.review.rule"]._rules_for(self.browse(self.ids)).items():
+            for step in rule.step_ids:
+                applies = step._applies_to(records)
+                for record in records:
+                    steps_by_record[record.id].append((step, record in applies))
+        nothing = self.filtered(lambda r: not steps_by_record.get(r.id))
+        if nothing:
+            raise UserError(
+                self.env._(
+                    "No review rule applies to %(records)s: there is nothing to submit.",
+                    records=", ".join(nothing.mapped("display_name")),
+                )
+            )
+        for steps in steps_by_record.values():
+            steps.sort(key=lambda s: (s[0].sequence, s[0].rule_id.sequence, s[0].rule_id.id, s[0].id))
+        return steps_by_record
+
+    def _review_prepare_lines(self, steps_by_record, previous):
+        """Values of the new review lines, and the earlier approvals carried over.
+
+        A resubmission after a rejection keeps the approved steps (continue
+        mode) unless one of the rules asks to restart from the first step.
+        """
+        previous_by_record = previous.grouped("res_id")
+        submission = self._review_next_submission()
+        line_vals = []
+        carried = self.env["crm.review"].sudo()
+        for record in self:
+            steps = steps_by_record[record.id]
+            keep = self.env["crm.review"].sudo()
+            restart = any(step.rule_id.resubmit_mode == "restart" for step, _applies in steps)
+            if record.review_state == "rejected" and not restart:
+                keep = previous_by_record.get(record.id, keep).filtered(
+                    lambda line: line.state in ("approved", "skipped")
+                )
+            kept = {line.step_id.id: line for line in keep}
+            for position, (step, applies) in enumerate(steps, start=1):
+                if step.id in kept:
+                    kept[step.id].write({"position": position, "submission": submission[record.id]})
+                    carried |= kept[step.id]
+                    continue
+                state = "waiting" if applies else "skipped"
+                line_vals.append(record._review_line_vals(step, submission[record.id], position, state))
+        return line_vals, carried
 
     def _review_next_submission(self):
         """{record id: number of the new submission} (one read_group)."""
@@ -479,15 +488,17 @@ class CrmReviewMixin(models.AbstractModel):
         for line in lines:
             first.setdefault(line.res_id, line)
         done = self.filtered(lambda r: r.id not in first)
-        to_activate = self.env["crm.review"].sudo().browse(
-            [line.id for line in first.values() if line.state == "waiting"]
+        to_activate = (
+            self.env["crm.review"].sudo().browse([line.id for line in first.values() if line.state == "waiting"])
         )
         now = fields.Datetime.now()
         admins = self.env.ref("crm_review.group_review_manager").sudo().all_user_ids
         messages = {}
         for line in to_activate:
             record = self.browse(line.res_id)
-            reviewers = line.step_id._resolve_reviewers(record, line.submitter_id) if line.step_id else line.reviewer_ids
+            reviewers = (
+                line.step_id._resolve_reviewers(record, line.submitter_id) if line.step_id else line.reviewer_ids
+            )
             if not line.rule_id.allow_self_approval:
                 reviewers -= line.submitter_id
             if not reviewers:
@@ -533,11 +544,7 @@ class CrmReviewMixin(models.AbstractModel):
         if missing_comment:
             if len(self) == 1 and not self.env.context.get("crm_review_no_wizard"):
                 return self._review_open_comment_wizard()
-            raise UserError(
-                self.env._(
-                    "Step %(step)s needs a comment to be approved.", step=missing_comment[0].name
-                )
-            )
+            raise UserError(self.env._("Step %(step)s needs a comment to be approved.", step=missing_comment[0].name))
         now = fields.Datetime.now()
         user = self.env.user
         finished = self.env["crm.review"]
@@ -691,11 +698,13 @@ class CrmReviewMixin(models.AbstractModel):
             chain = self._review_lines()
             for line in lines:
                 earlier = chain.filtered(
-                    lambda c, line=line: c.res_id == line.res_id and c.position < line.position and c.state == "approved"
+                    lambda c, line=line: c.res_id == line.res_id
+                    and c.position < line.position
+                    and c.state == "approved"
                 )
                 if earlier:
                     previous = earlier.sorted("position")[-1]
-                    again = (previous | line)
+                    again = previous | line
                     again.write({"is_current": False})
                     self.env["crm.review"].sudo().create(
                         [
@@ -771,7 +780,9 @@ class CrmReviewMixin(models.AbstractModel):
             return
         counts = {
             (res_id, rule.id): count
-            for res_id, rule, count in self.env["crm.review"].sudo()._read_group(
+            for res_id, rule, count in self.env["crm.review"]
+            .sudo()
+            ._read_group(
                 [
                     ("res_model", "=", self._name),
                     ("res_id", "in", limited.mapped("res_id")),
@@ -782,8 +793,10 @@ class CrmReviewMixin(models.AbstractModel):
                 ["__count"],
             )
         }
-        admins = self.env.ref("crm_review.group_review_manager").sudo().all_user_ids.filtered(
-            lambda u: not u.share and u.id != 1
+        admins = (
+            self.env.ref("crm_review.group_review_manager")
+            .sudo()
+            .all_user_ids.filtered(lambda u: not u.share and u.id != 1)
         )
         activity_type = self.env.ref("crm_review.mail_activity_type_review_escalation")
         vals, bodies = [], {}
@@ -849,9 +862,7 @@ class CrmReviewMixin(models.AbstractModel):
         result = super().unlink()
         if ids:
             domain = [("res_model", "=", model), ("res_id", "in", ids)]
-            self.env["crm.review.log"].sudo().with_context(crm_review_unlink_with_record=True).search(
-                domain
-            ).unlink()
+            self.env["crm.review.log"].sudo().with_context(crm_review_unlink_with_record=True).search(domain).unlink()
             self.env["crm.review"].sudo().search(domain).unlink()
             self.env["mail.activity"].sudo().search(domain).unlink()
         return result

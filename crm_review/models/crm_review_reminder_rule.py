@@ -61,9 +61,7 @@ class CrmReviewReminderRule(models.Model):
     channel_email = fields.Boolean("Email")
     channel_sms = fields.Boolean("SMS", help="Needs the SMS app; sent to the recipients' mobile numbers.")
     sms_available = fields.Boolean(compute="_compute_sms_available")
-    template_id = fields.Many2one(
-        "mail.template", string="Email template", domain="[('model_id', '=', model_id)]"
-    )
+    template_id = fields.Many2one("mail.template", string="Email template", domain="[('model_id', '=', model_id)]")
     summary = fields.Char("To-do summary", translate=True)
     note = fields.Html("Message", translate=True, help="Text of the to-do and of the SMS.")
     sent_ids = fields.One2many("crm.review.reminder.sent", "rule_id", readonly=True)
@@ -102,8 +100,10 @@ class CrmReviewReminderRule(models.Model):
         domain &= Domain(self.date_field_id.name, "<=", limit_date) & Domain(self.date_field_id.name, "!=", False)
         if self.company_id and "company_id" in Model._fields:
             domain &= Domain("company_id", "in", [self.company_id.id, False])
-        sent = self.env["crm.review.reminder.sent"].sudo()._search(
-            [("rule_id", "=", self.id), ("period", "=", self._period_key(today))]
+        sent = (
+            self.env["crm.review.reminder.sent"]
+            .sudo()
+            ._search([("rule_id", "=", self.id), ("period", "=", self._period_key(today))])
         )
         domain &= Domain("id", "not in", sent.subselect("res_id"))
         return Model.search(domain)
@@ -151,9 +151,7 @@ class CrmReviewReminderRule(models.Model):
             for record in records:
                 partners = recipients[record.id].partner_id
                 if partners:
-                    self.template_id.send_mail(
-                        record.id, email_values={"recipient_ids": [(6, 0, partners.ids)]}
-                    )
+                    self.template_id.send_mail(record.id, email_values={"recipient_ids": [(6, 0, partners.ids)]})
         if self.channel_sms and self.sms_available:
             text = html2plaintext(self.note or "") or self.summary or self.name
             for record in records:
@@ -176,6 +174,4 @@ class CrmReviewReminderSent(models.Model):
     res_id = fields.Integer(required=True)
     period = fields.Char(required=True)
 
-    _unique_period = models.Constraint(
-        "UNIQUE(rule_id, res_id, period)", "A record is reminded once per period."
-    )
+    _unique_period = models.Constraint("UNIQUE(rule_id, res_id, period)", "A record is reminded once per period.")

@@ -26,8 +26,7 @@ class CrmReviewRule(models.Model):
         string="Condition",
         default="[]",
         required=True,
-        help="Odoo domain the record must match for the rule to apply, "
-        "e.g. [('amount_total', '>', 50000)].",
+        help="Odoo domain the record must match for the rule to apply, e.g. [('amount_total', '>', 50000)].",
     )
     company_id = fields.Many2one(
         "res.company",
@@ -43,8 +42,7 @@ class CrmReviewRule(models.Model):
         "res.users",
         string="Escalate to",
         domain=[("share", "=", False)],
-        help="Told when the rejection limit is reached. "
-        "Empty: the review administrators.",
+        help="Told when the rejection limit is reached. Empty: the review administrators.",
     )
     resubmit_mode = fields.Selection(
         [("continue", "Continue from the rejected step"), ("restart", "Restart from the first step")],
@@ -94,11 +92,7 @@ class CrmReviewRule(models.Model):
     def _reviewable_models(self):
         """Names of the models that inherit the review mixin."""
         mixin = self.env.registry["crm.review.mixin"]
-        return [
-            name
-            for name, cls in self.env.registry.items()
-            if not cls._abstract and issubclass(cls, mixin)
-        ]
+        return [name for name, cls in self.env.registry.items() if not cls._abstract and issubclass(cls, mixin)]
 
     @api.depends("step_ids")
     def _compute_step_count(self):
@@ -136,9 +130,7 @@ class CrmReviewRule(models.Model):
     def _check_domain(self):
         for rule in self:
             if rule.model not in self._reviewable_models():
-                raise ValidationError(
-                    self.env._("Records of %(model)s cannot be reviewed.", model=rule.model_id.name)
-                )
+                raise ValidationError(self.env._("Records of %(model)s cannot be reviewed.", model=rule.model_id.name))
             rule._get_domain()
 
     @api.constrains("reject_limit", "reminder_after_hours", "reminder_repeat_hours", "reminder_max")

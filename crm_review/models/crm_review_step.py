@@ -26,7 +26,7 @@ class CrmReviewStep(models.Model):
         default="users",
     )
     user_ids = fields.Many2many("res.users", string="Reviewers", domain=[("share", "=", False)])
-    group_id = fields.Many2one("res.groups", string="Group")
+    group_id = fields.Many2one("res.groups")
     user_field_id = fields.Many2one(
         "ir.model.fields",
         string="User field",
@@ -41,8 +41,7 @@ class CrmReviewStep(models.Model):
     )
     domain = fields.Text(
         string="Condition",
-        help="Optional: the step only applies to records matching this domain; "
-        "otherwise it is skipped.",
+        help="Optional: the step only applies to records matching this domain; otherwise it is skipped.",
     )
     comment_required = fields.Boolean(help="Reviewers must write a comment to approve.")
 
@@ -55,9 +54,7 @@ class CrmReviewStep(models.Model):
                 "field": not step.user_field_id and self.env._("a user field"),
             }.get(step.approver_type)
             if missing:
-                raise ValidationError(
-                    self.env._("Step %(step)s needs %(missing)s.", step=step.name, missing=missing)
-                )
+                raise ValidationError(self.env._("Step %(step)s needs %(missing)s.", step=step.name, missing=missing))
 
     @api.constrains("domain", "rule_id")
     def _check_domain(self):

@@ -13,7 +13,9 @@ class PaymentTransaction(models.Model):
         waiting = self.env["payment.transaction"]
         for tx in self:
             orders = tx.sale_order_ids.filtered(lambda so: so.state in ("draft", "sent"))
-            if orders and (orders._review_blocking_records() or orders.partner_id.commercial_partner_id._review_blocking_records()):
+            if orders and (
+                orders._review_blocking_records() or orders.partner_id.commercial_partner_id._review_blocking_records()
+            ):
                 waiting |= tx
         confirmed = super(PaymentTransaction, self - waiting)._check_amount_and_confirm_order()
         for tx in waiting:

@@ -6,8 +6,12 @@ DISABLED_MODELS_PARAM = "crm_review.disabled_models"
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    crm_review_partner_enabled = fields.Boolean("Review customers", compute="_compute_crm_review_enabled", readonly=False)
-    crm_review_sale_enabled = fields.Boolean("Review sale orders", compute="_compute_crm_review_enabled", readonly=False)
+    crm_review_partner_enabled = fields.Boolean(
+        "Review customers", compute="_compute_crm_review_enabled", readonly=False
+    )
+    crm_review_sale_enabled = fields.Boolean(
+        "Review sale orders", compute="_compute_crm_review_enabled", readonly=False
+    )
     crm_review_default_reject_limit = fields.Integer(
         "Default rejection limit",
         config_parameter="crm_review.default_reject_limit",
@@ -40,7 +44,7 @@ class ResConfigSettings(models.TransientModel):
             settings.crm_review_sale_enabled = "sale.order" not in disabled
 
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         disabled = self._crm_review_disabled_models() - {"res.partner", "sale.order"}
         if not self.crm_review_partner_enabled:
             disabled.add("res.partner")
@@ -48,3 +52,4 @@ class ResConfigSettings(models.TransientModel):
             disabled.add("sale.order")
         self.env["ir.config_parameter"].sudo().set_param(DISABLED_MODELS_PARAM, ",".join(sorted(disabled)))
         self.env.registry.clear_cache()
+        return result

@@ -33,14 +33,18 @@ class ResUsers(models.Model):
         """Users who named ``self`` as their substitute for today."""
         self.ensure_one()
         today = fields.Date.context_today(self)
-        return self.sudo().search(
-            [
-                ("review_substitute_id", "=", self.id),
-                "|",
-                ("review_substitute_from", "=", False),
-                ("review_substitute_from", "<=", today),
-                "|",
-                ("review_substitute_to", "=", False),
-                ("review_substitute_to", ">=", today),
-            ]
-        ).with_env(self.env)
+        return (
+            self.sudo()
+            .search(
+                [
+                    ("review_substitute_id", "=", self.id),
+                    "|",
+                    ("review_substitute_from", "=", False),
+                    ("review_substitute_from", "<=", today),
+                    "|",
+                    ("review_substitute_to", "=", False),
+                    ("review_substitute_to", ">=", today),
+                ]
+            )
+            .with_env(self.env)
+        )

@@ -86,7 +86,11 @@ class SaleOrder(models.Model):
         self.ensure_one()
         reviewers = self.sudo().review_reviewer_ids
         body = Markup("%s<br/>%s") % (
-            self.env._("Payment %(reference)s received, but the order is not approved yet: it will be confirmed by hand once approved.", reference=transaction.reference),
+            self.env._(
+                "Payment %(reference)s received, but the order is not approved yet: "
+                "it will be confirmed by hand once approved.",
+                reference=transaction.reference,
+            ),
             self._review_status_text(),
         )
         self.sudo().message_post(

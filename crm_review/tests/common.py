@@ -33,20 +33,34 @@ class ReviewCommon(SaleCommon):
             {"name": "Review controllers", "user_ids": [Command.set([cls.reviewer2.id])]}
         )
         cls.reject_reason = cls.env.ref("crm_review.reason_incomplete")
-        cls.rule = cls.env["crm.review.rule"].sudo().create(
-            {
-                "name": "Orders over 1000",
-                "model_id": cls.env["ir.model"]._get_id("sale.order"),
-                "domain": "[('amount_total', '>', 1000)]",
-                "step_ids": [
-                    Command.create(
-                        {"name": "Manager", "sequence": 10, "approver_type": "users", "user_ids": [Command.set(cls.reviewer.ids)]}
-                    ),
-                    Command.create(
-                        {"name": "Controller", "sequence": 20, "approver_type": "group", "group_id": cls.controllers.id}
-                    ),
-                ],
-            }
+        cls.rule = (
+            cls.env["crm.review.rule"]
+            .sudo()
+            .create(
+                {
+                    "name": "Orders over 1000",
+                    "model_id": cls.env["ir.model"]._get_id("sale.order"),
+                    "domain": "[('amount_total', '>', 1000)]",
+                    "step_ids": [
+                        Command.create(
+                            {
+                                "name": "Manager",
+                                "sequence": 10,
+                                "approver_type": "users",
+                                "user_ids": [Command.set(cls.reviewer.ids)],
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "name": "Controller",
+                                "sequence": 20,
+                                "approver_type": "group",
+                                "group_id": cls.controllers.id,
+                            }
+                        ),
+                    ],
+                }
+            )
         )
         cls.customer = cls.env["res.partner"].create({"name": "Big Customer", "email": "big@example.com"})
 
@@ -60,7 +74,9 @@ class ReviewCommon(SaleCommon):
                 {
                     "partner_id": cls.customer.id,
                     "user_id": user.id,
-                    "order_line": [Command.create({"product_id": cls.product.id, "product_uom_qty": 1, "price_unit": price})],
+                    "order_line": [
+                        Command.create({"product_id": cls.product.id, "product_uom_qty": 1, "price_unit": price})
+                    ],
                 }
             )
         )
@@ -71,7 +87,7 @@ class ReviewCommon(SaleCommon):
         values = {"reason_id": (reason or self.reject_reason).id, "note": note}
         if send_back:
             values["send_back"] = send_back
-        wizard = self.env["crm.review.reject"].with_user(user).with_context(action["context"]).create(values)
+        wizard = self.env["crm.review.reject"].with_user(user).with_context(**action["context"]).create(values)
         return wizard.action_confirm()
 
     def _review_activities(self, record, user=None, xmlid="crm_review.mail_activity_type_review"):

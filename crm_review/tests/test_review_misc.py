@@ -10,7 +10,7 @@ class TestReviewMisc(ReviewCommon):
     def test_cancel_with_reason(self):
         order = self._order()
         action = order.with_user(self.salesman).action_open_cancel_reason()
-        wizard = self.env[action["res_model"]].with_user(self.salesman).with_context(action["context"]).create({})
+        wizard = self.env[action["res_model"]].with_user(self.salesman).with_context(**action["context"]).create({})
         with self.assertRaisesRegex(UserError, "cancel reason"):
             wizard.action_confirm()
         self.assertEqual(order.state, "draft")
@@ -34,7 +34,11 @@ class TestReviewMisc(ReviewCommon):
         order.with_user(self.salesman).action_review_submit()
         other = self.env["res.company"].create({"name": "Elsewhere"})
         stranger = new_test_user(
-            self.env, "rv_stranger", groups="sales_team.group_sale_salesman", company_id=other.id, company_ids=[Command.set(other.ids)]
+            self.env,
+            "rv_stranger",
+            groups="sales_team.group_sale_salesman",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
         )
         self.assertFalse(self.env["crm.review"].with_user(stranger).search([("res_id", "=", order.id)]))
         self.assertTrue(self.env["crm.review"].with_user(self.salesman).search([("res_id", "=", order.id)]))

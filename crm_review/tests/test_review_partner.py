@@ -17,7 +17,9 @@ class TestReviewPartner(ReviewCommon):
                 "domain": "[('is_company', '=', True)]",
                 "key_field_ids": [Command.set(cls.env["ir.model.fields"]._get("res.partner", "vat").ids)],
                 "step_ids": [
-                    Command.create({"name": "Credit", "approver_type": "users", "user_ids": [Command.set(cls.reviewer.ids)]})
+                    Command.create(
+                        {"name": "Credit", "approver_type": "users", "user_ids": [Command.set(cls.reviewer.ids)]}
+                    )
                 ],
             }
         )
@@ -67,11 +69,17 @@ class TestReviewPartner(ReviewCommon):
         partners = self.env["res.partner"].create([{"name": f"Co {i}", "is_company": True} for i in range(20)])
         partners.with_user(self.salesman).action_review_submit()
         partners.invalidate_recordset()
+
         def read_list(records):
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
             for record in records:
-                record.review_state, record.review_step_label, record.review_to_me, record.review_reviewer_ids
+                _values = (
+                    record.review_state,
+                    record.review_step_label,
+                    record.review_to_me,
+                    record.review_reviewer_ids,
+                )
             return self.env.cr.sql_log_count - before
 
         read_list(partners.with_user(self.reviewer))  # warm the registry caches (access rules...)

@@ -11,8 +11,12 @@ class TestReviewPayment(AccountPaymentCommon, ReviewCommon):
         order = self._order()
         order.with_user(self.salesman).action_review_submit()
         tx = self._create_transaction(
-            flow="redirect", sale_order_ids=[order.id], state="done", amount=order.amount_total,
-            currency_id=order.currency_id.id, reference="RV-PAY-1",
+            flow="redirect",
+            sale_order_ids=[order.id],
+            state="done",
+            amount=order.amount_total,
+            currency_id=order.currency_id.id,
+            reference="RV-PAY-1",
         )
         tx._post_process()  # must not raise inside payment processing
         self.assertIn(order.state, ("draft", "sent"), "the order waits for its review")
@@ -32,8 +36,12 @@ class TestReviewPayment(AccountPaymentCommon, ReviewCommon):
         order.with_user(self.reviewer).action_review_approve()
         order.with_user(self.reviewer2).action_review_approve()
         tx = self._create_transaction(
-            flow="redirect", sale_order_ids=[order.id], state="done", amount=order.amount_total,
-            currency_id=order.currency_id.id, reference="RV-PAY-2",
+            flow="redirect",
+            sale_order_ids=[order.id],
+            state="done",
+            amount=order.amount_total,
+            currency_id=order.currency_id.id,
+            reference="RV-PAY-2",
         )
         tx._post_process()
         self.assertEqual(order.state, "sale")

@@ -53,9 +53,7 @@ class TestReviewReminderRules(ReviewCommon):
         self.assertTrue(sms and "expires soon" in sms[0].body)
         self._run()
         self.assertEqual(len(self._todos(soon)), 1, "never twice in the same period")
-        self.assertEqual(
-            self.env["crm.review.reminder.sent"].search_count([("rule_id", "=", self.reminder.id)]), 1
-        )
+        self.assertEqual(self.env["crm.review.reminder.sent"].search_count([("rule_id", "=", self.reminder.id)]), 1)
 
     def test_condition_excludes_records(self):
         order = self._order()

@@ -14,8 +14,12 @@ class TestReviewReminders(ReviewCommon):
             orders |= self._order()
         orders.with_user(self.salesman).action_review_submit()
         lines = orders.review_ids.filtered(lambda r: r.state == "pending")
-        lines.write({"pending_since": fields.Datetime.now() - timedelta(hours=hours),
-                     "next_reminder_at": fields.Datetime.now() - timedelta(hours=hours - 24)})
+        lines.write(
+            {
+                "pending_since": fields.Datetime.now() - timedelta(hours=hours),
+                "next_reminder_at": fields.Datetime.now() - timedelta(hours=hours - 24),
+            }
+        )
         return orders, lines
 
     def _run_cron(self):

@@ -125,9 +125,7 @@ class TestReviewSaleOrder(ReviewCommon):
         self.assertEqual(len(order.review_ids), 3, "history kept: approved, rejected, and the new step")
         order.with_user(self.reviewer2).action_review_approve()
         self.assertEqual(order.review_state, "approved")
-        self.assertEqual(
-            order.review_log_ids.mapped("action"), ["approve", "submit", "reject", "approve", "submit"]
-        )
+        self.assertEqual(order.review_log_ids.mapped("action"), ["approve", "submit", "reject", "approve", "submit"])
 
     def test_resubmit_restart_mode(self):
         self.rule.resubmit_mode = "restart"
@@ -152,9 +150,7 @@ class TestReviewSaleOrder(ReviewCommon):
         order.with_user(self.reviewer).action_review_approve()
         order.with_user(self.reviewer2).action_review_approve()
         self.assertEqual(order.review_state, "approved")
-        self.assertEqual(
-            sorted(order.review_ids.mapped("state")), ["approved", "approved", "approved", "rejected"]
-        )
+        self.assertEqual(sorted(order.review_ids.mapped("state")), ["approved", "approved", "approved", "rejected"])
 
     def test_reject_back_on_first_step_goes_to_submitter(self):
         order = self._order()
@@ -167,7 +163,7 @@ class TestReviewSaleOrder(ReviewCommon):
         order.with_user(self.salesman).action_review_submit()
         action = order.with_user(self.reviewer).action_review_reject()
         with self.assertRaisesRegex(UserError, "rejection reason"):
-            self.env["crm.review.reject"].with_user(self.reviewer).with_context(action["context"]).create(
+            self.env["crm.review.reject"].with_user(self.reviewer).with_context(**action["context"]).create(
                 {"note": "no reason"}
             ).action_confirm()
         cancel_reason = self.env.ref("crm_review.cancel_reason_duplicate")
@@ -179,7 +175,7 @@ class TestReviewSaleOrder(ReviewCommon):
         order = self._order()
         order.with_user(self.salesman).action_review_submit()
         action = order.with_user(self.reviewer).action_review_reject()
-        form = Form(self.env["crm.review.reject"].with_user(self.reviewer).with_context(action["context"]))
+        form = Form(self.env["crm.review.reject"].with_user(self.reviewer).with_context(**action["context"]))
         self.assertEqual(form.send_back, "submitter")
         form.reason_id = self.env.ref("crm_review.reason_wrong_data")
         self.assertIn("correct it", form.guidance)
@@ -289,7 +285,12 @@ class TestReviewSaleOrder(ReviewCommon):
                 "domain": "[('amount_total', '>', 10000)]",
                 "step_ids": [
                     Command.create(
-                        {"name": "Director", "sequence": 15, "approver_type": "users", "user_ids": [Command.set(self.director.ids)]}
+                        {
+                            "name": "Director",
+                            "sequence": 15,
+                            "approver_type": "users",
+                            "user_ids": [Command.set(self.director.ids)],
+                        }
                     )
                 ],
             }
@@ -368,7 +369,9 @@ class TestReviewSaleOrder(ReviewCommon):
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('is_company', '=', False)]",
                 "step_ids": [
-                    Command.create({"name": "Credit check", "approver_type": "users", "user_ids": [Command.set(self.reviewer.ids)]})
+                    Command.create(
+                        {"name": "Credit check", "approver_type": "users", "user_ids": [Command.set(self.reviewer.ids)]}
+                    )
                 ],
             }
         )
@@ -387,13 +390,17 @@ class TestReviewSaleOrder(ReviewCommon):
                 "name": "All customers",
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "step_ids": [
-                    Command.create({"name": "Check", "approver_type": "users", "user_ids": [Command.set(self.reviewer.ids)]})
+                    Command.create(
+                        {"name": "Check", "approver_type": "users", "user_ids": [Command.set(self.reviewer.ids)]}
+                    )
                 ],
             }
         )
         partner_id, _name = self.env["res.partner"].with_user(self.salesman).name_create("Quick Co")
-        order = self.env["sale.order"].with_user(self.salesman).create(
-            {"partner_id": partner_id, "order_line": [Command.create({"product_id": self.product.id})]}
+        order = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .create({"partner_id": partner_id, "order_line": [Command.create({"product_id": self.product.id})]})
         )
         with self.assertRaisesRegex(UserError, "Quick Co"):
             order.action_confirm()
@@ -414,9 +421,7 @@ class TestReviewSaleOrder(ReviewCommon):
         self.assertEqual(set(orders.mapped("review_state")), {"pending"})
         to_me = self.env["sale.order"].with_user(self.reviewer).search([("review_to_me", "=", True)])
         self.assertEqual(to_me, orders)
-        self.assertEqual(
-            self.env["sale.order"].with_user(self.reviewer).search_count([("review_to_me", "=", True)]), 3
-        )
+        self.assertEqual(self.env["sale.order"].with_user(self.reviewer).search_count([("review_to_me", "=", True)]), 3)
         orders.with_user(self.reviewer).action_review_approve()
         self.assertFalse(self.env["sale.order"].with_user(self.reviewer).search([("review_to_me", "=", True)]))
         self.assertEqual(self.env["sale.order"].with_user(self.reviewer2).search([("review_to_me", "=", True)]), orders)
@@ -431,8 +436,11 @@ class TestReviewSaleOrder(ReviewCommon):
         self.assertEqual(action["res_model"], "crm.review.approve")
         with self.assertRaisesRegex(UserError, "needs a comment"):
             order.with_user(self.reviewer).with_context(crm_review_no_wizard=True).action_review_approve()
-        wizard = self.env["crm.review.approve"].with_user(self.reviewer).with_context(action["context"]).create(
-            {"note": "Checked the margin"}
+        wizard = (
+            self.env["crm.review.approve"]
+            .with_user(self.reviewer)
+            .with_context(**action["context"])
+            .create({"note": "Checked the margin"})
         )
         wizard.action_confirm()
         self.assertEqual(order.review_ids.filtered(lambda r: r.state == "approved").note, "Checked the margin")

@@ -19,8 +19,12 @@ class TestReviewTours(HttpCase):
                 "model_id": cls.env["ir.model"]._get_id("sale.order"),
                 "domain": "[('amount_total', '>', 1000)]",
                 "step_ids": [
-                    Command.create({"name": "Manager", "approver_type": "users", "user_ids": [Command.set(cls.reviewer.ids)]}),
-                    Command.create({"name": "Finance", "approver_type": "users", "user_ids": [Command.set(cls.reviewer.ids)]}),
+                    Command.create(
+                        {"name": "Manager", "approver_type": "users", "user_ids": [Command.set(cls.reviewer.ids)]}
+                    ),
+                    Command.create(
+                        {"name": "Finance", "approver_type": "users", "user_ids": [Command.set(cls.reviewer.ids)]}
+                    ),
                 ],
             }
         )
@@ -30,7 +34,9 @@ class TestReviewTours(HttpCase):
                 "model_id": cls.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('is_company', '=', True)]",
                 "step_ids": [
-                    Command.create({"name": "Credit", "approver_type": "users", "user_ids": [Command.set(cls.reviewer.ids)]})
+                    Command.create(
+                        {"name": "Credit", "approver_type": "users", "user_ids": [Command.set(cls.reviewer.ids)]}
+                    )
                 ],
             }
         )
@@ -50,7 +56,9 @@ class TestReviewTours(HttpCase):
         self.assertEqual(self.order.review_state, "pending")
         self.start_tour(url, "crm_review_sale_reject_tour", login="tour_reviewer")
         self.assertEqual(self.order.review_state, "rejected")
-        self.assertEqual(self.order.review_ids.filtered(lambda r: r.state == "rejected").note, "Delivery address missing")
+        self.assertEqual(
+            self.order.review_ids.filtered(lambda r: r.state == "rejected").note, "Delivery address missing"
+        )
         self.order.with_user(self.salesman).action_review_submit()
         self.start_tour(url, "crm_review_sale_approve_tour", login="tour_reviewer")
         self.assertEqual(self.order.review_state, "approved")

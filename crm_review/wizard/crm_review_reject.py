@@ -10,7 +10,6 @@ class CrmReviewReject(models.TransientModel):
 
     reason_id = fields.Many2one(
         "crm.review.reason",
-        string="Reason",
         domain=[("reason_type", "=", "reject")],
     )
     guidance = fields.Text(related="reason_id.guidance", string="How to fix")

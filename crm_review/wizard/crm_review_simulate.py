@@ -17,8 +17,8 @@ class CrmReviewSimulate(models.TransientModel):
 
     @api.model
     def _selection_res_ref(self):
-        models_ = self.env["ir.model"].sudo().search(
-            [("model", "in", self.env["crm.review.rule"]._reviewable_models())]
+        models_ = (
+            self.env["ir.model"].sudo().search([("model", "in", self.env["crm.review.rule"]._reviewable_models())])
         )
         return [(m.model, m.name) for m in models_]
 
@@ -36,7 +36,9 @@ class CrmReviewSimulate(models.TransientModel):
             return Markup("<p>%s</p>") % self.env._("Pick a record of %(model)s.", model=rule.model_id.name)
         matches = rule.with_context(active_test=False)._applicable_to(record)
         if not matches:
-            return Markup("<p>%s</p>") % self.env._("The rule's condition does not match %(record)s.", record=record.display_name)
+            return Markup("<p>%s</p>") % self.env._(
+                "The rule's condition does not match %(record)s.", record=record.display_name
+            )
         rows = Markup()
         for step in rule.step_ids:
             applies = bool(step._applies_to(record))

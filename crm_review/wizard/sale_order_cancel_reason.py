@@ -11,7 +11,7 @@ class SaleOrderCancelReason(models.TransientModel):
     _description = "Cancel Sale Orders with a Reason"
 
     order_ids = fields.Many2many("sale.order", string="Orders", required=True)
-    reason_id = fields.Many2one("crm.review.reason", string="Reason", domain=[("reason_type", "=", "cancel")])
+    reason_id = fields.Many2one("crm.review.reason", domain=[("reason_type", "=", "cancel")])
     note = fields.Text("Comment")
 
     def action_confirm(self):

@@ -56,7 +56,9 @@ class TestReviewContract(ReviewCommon):
         )
 
     def _invoices(self, contract):
-        return self.env["account.move"].search([("invoice_line_ids.contract_line_id", "in", contract.contract_line_ids.ids)])
+        return self.env["account.move"].search(
+            [("invoice_line_ids.contract_line_id", "in", contract.contract_line_ids.ids)]
+        )
 
     def test_unapproved_contract_not_invoiced_by_button(self):
         contract = self._contract()
