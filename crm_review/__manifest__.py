@@ -23,6 +23,7 @@
         "views/crm_review_reminder_rule_views.xml",
         "views/sale_order_views.xml",
         "views/res_partner_views.xml",
+        "views/res_users_views.xml",
         "wizard/crm_review_wizard_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_review_menus.xml",

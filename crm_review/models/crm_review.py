@@ -66,6 +66,7 @@ class CrmReview(models.Model):
     reason_id = fields.Many2one("crm.review.reason", readonly=True, ondelete="restrict")
     note = fields.Text("Comment", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
+    team_id = fields.Many2one("crm.team", "Sales team", readonly=True, ondelete="set null")
     next_reminder_at = fields.Datetime(
         "Next reminder",
         readonly=True,

@@ -474,6 +474,7 @@ class CrmReviewMixin(models.AbstractModel):
             "comment_required": step.comment_required,
             "submitter_id": self.env.uid,
             "company_id": self.company_id.id if "company_id" in self._fields else False,
+            "team_id": self.team_id.id if "team_id" in self._fields else False,
             "is_current": True,
         }
 

@@ -66,3 +66,19 @@ class TestReviewMisc(ReviewCommon):
         settings = self.env["res.config.settings"].create({})
         self.assertFalse(settings.crm_review_sale_enabled)
         self.assertTrue(settings.crm_review_partner_enabled)
+
+    def test_reviewer_names_own_substitute(self):
+        self.reviewer.with_user(self.reviewer).write(
+            {"review_substitute_id": self.director.id, "review_substitute_from": "2020-01-01"}
+        )
+        self.assertEqual(self.director._review_substituted_users(), self.reviewer)
+        self.reviewer.with_user(self.reviewer).write({"review_substitute_to": "2020-01-02"})
+        self.assertFalse(self.director._review_substituted_users(), "the absence is over")
+
+    def test_analysis_by_team(self):
+        team = self.env["crm.team"].create({"name": "Analysis team"})
+        order = self._order()
+        order.team_id = team
+        order.with_user(self.salesman).action_review_submit()
+        groups = self.env["crm.review"]._read_group([("res_id", "=", order.id)], ["team_id"], ["__count"])
+        self.assertEqual(groups, [(team, 2)])
