@@ -75,6 +75,9 @@ class CrmReview(models.Model):
                         "step": line.name,
                         "since": line.pending_since,
                         "url": f"{base_url}/odoo/{line.res_model}/{line.res_id}",
+                        "approve_url": self.env[line.res_model]
+                        .browse(line.res_id)
+                        ._notify_get_action_link("controller", controller=f"/crm_review/approve/{line.res_model}"),
                     }
                     for line in lines
                 ],

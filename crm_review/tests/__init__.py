@@ -7,3 +7,4 @@ from . import test_review_misc
 from . import test_review_tours
 from . import test_review_reminders
 from . import test_review_reminder_rules
+from . import test_review_controller

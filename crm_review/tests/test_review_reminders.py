@@ -42,6 +42,7 @@ class TestReviewReminders(ReviewCommon):
         self.assertEqual(len(digests), 1, "one digest for three overdue reviews")
         for order in orders:
             self.assertIn(order.name, digests.body_html)
+        self.assertIn("/crm_review/approve/sale.order?", digests.body_html)
         self.assertEqual(set(lines.mapped("reminder_count")), {1})
         self.assertTrue(all(line.next_reminder_at > fields.Datetime.now() for line in lines))
         self.assertEqual(orders[0].review_log_ids[0].action, "remind")
