@@ -1,9 +1,13 @@
+import logging
+
 from odoo import http
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 from odoo.tools import consteq
 
 from odoo.addons.mail.controllers.mail import MailController
+
+_logger = logging.getLogger(__name__)
 
 
 class CrmReviewController(http.Controller):
@@ -22,6 +26,7 @@ class CrmReviewController(http.Controller):
         if consteq(expected, str(token)) and record:
             try:
                 record.with_context(crm_review_no_wizard=True).action_review_approve()
-            except (AccessError, UserError):
-                pass  # not (or no longer) theirs to approve: the form shows where the review stands
+            except (AccessError, UserError) as error:
+                # Not (or no longer) theirs to approve: the form shows where the review stands.
+                _logger.info("Review link not applied on %s,%s: %s", model, res_id, error)
         return MailController._redirect_to_record(model, int(res_id))
