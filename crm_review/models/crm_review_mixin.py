@@ -132,21 +132,27 @@ class CrmReviewMixin(models.AbstractModel):
             record.review_can_decide = record.review_to_me
             record.review_submitted_by_me = bool(chain) and chain[0].submitter_id == user
 
-    def _search_review_to_me(self, operator, value):
+    def _review_search_lines(self, operator, value, field_name, line_domain):
+        """Records having a review line that matches ``line_domain``: one subquery, no query."""
         if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Unsupported search on %(field)s.", field="review_to_me"))
-        users = self.env.user | self.env.user._review_substituted_users()
-        query = (
-            self.env["crm.review"]
-            .sudo()
-            ._search(
-                Domain("res_model", "=", self._name)
-                & Domain("state", "=", "pending")
-                & Domain("reviewer_ids", "in", users.ids)
-            )
-        )
+            raise UserError(self.env._("Unsupported search on %(field)s.", field=field_name))
+        query = self.env["crm.review"].sudo()._search(Domain("res_model", "=", self._name) & line_domain)
         positive = (operator == "=") == value
         return Domain("id", "in" if positive else "not in", query.subselect("res_id"))
+
+    def _review_me_and_substituted(self):
+        return self.env.user | self.env.user._review_substituted_users()
+
+    def _search_review_to_me(self, operator, value):
+        users = self._review_me_and_substituted()
+        return self._review_search_lines(
+            operator,
+            value,
+            "review_to_me",
+            Domain("state", "=", "pending")
+            & Domain("reviewer_ids", "in", users.ids)
+            & Domain("approved_by_ids", "not in", users.ids),
+        )
 
     @api.depends_context("uid")
     def _compute_review_involves_me(self):
@@ -155,31 +161,16 @@ class CrmReviewMixin(models.AbstractModel):
             record.review_involves_me = record in involved
 
     def _search_review_involves_me(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Unsupported search on %(field)s.", field="review_involves_me"))
-        users = self.env.user | self.env.user._review_substituted_users()
-        query = (
-            self.env["crm.review"]
-            .sudo()
-            ._search(Domain("res_model", "=", self._name) & Domain("reviewer_ids", "in", users.ids))
-        )
-        positive = (operator == "=") == value
-        return Domain("id", "in" if positive else "not in", query.subselect("res_id"))
+        users = self._review_me_and_substituted()
+        return self._review_search_lines(operator, value, "review_involves_me", Domain("reviewer_ids", "in", users.ids))
 
     def _search_review_submitted_by_me(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Unsupported search on %(field)s.", field="review_submitted_by_me"))
-        query = (
-            self.env["crm.review"]
-            .sudo()
-            ._search(
-                Domain("res_model", "=", self._name)
-                & Domain("is_current", "=", True)
-                & Domain("submitter_id", "=", self.env.uid)
-            )
+        return self._review_search_lines(
+            operator,
+            value,
+            "review_submitted_by_me",
+            Domain("is_current", "=", True) & Domain("submitter_id", "=", self.env.uid),
         )
-        positive = (operator == "=") == value
-        return Domain("id", "in" if positive else "not in", query.subselect("res_id"))
 
     # ------------------------------------------------------------------
     # The one place that writes review_state

@@ -264,6 +264,8 @@ class TestReviewSaleOrder(ReviewCommon):
         order.with_user(self.director).action_review_approve()
         self.assertEqual(order.review_state, "pending")
         self.assertEqual(self._review_activities(order).user_id, self.reviewer2)
+        to_director = self.env["sale.order"].with_user(self.director).search([("review_to_me", "=", True)])
+        self.assertNotIn(order, to_director, "already approved by the director")
         with self.assertRaises(AccessError):
             order.with_user(self.director).action_review_approve()
         order.with_user(self.reviewer2).action_review_approve()
