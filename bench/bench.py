@@ -1,0 +1,1228 @@
+#!/usr/bin/env python3
+"""Benchmark driver: crm_review against the OCA tier-validation modules.
+
+Runs inside Odoo (standalone: it loads the registry of one database) and is
+called by ``bench/run.sh``. Sub-commands:
+
+``base``    users, customers, products and the reviewer group, in the plain
+            database every benchmark database is copied from;
+``config``  the review rules (crm_review) or tier definitions (OCA);
+``run``     the workload for one system and one N, written as JSON;
+``report``  README.md, the table and the plot from the JSON files.
+
+Queries are counted exactly (``odoo.sql_db.sql_counter``, incremented by every
+``Cursor.execute``); every measured block ends with ``cr.commit()``, which
+flushes the ORM and runs the pre-commit hooks (mail tracking, bus messages),
+so deferred SQL is counted and each operation is its own transaction, as an
+RPC call is.
+"""
+
+import argparse
+import collections
+import json
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+
+N_SALESPEOPLE = 20
+N_CUSTOMERS = 500
+N_PRODUCTS = 12
+N_SINGLE = 100  # records of the one-by-one operations (submit one, reject, form)
+GROUP_LIMIT = 1000.0
+DIRECTOR_LIMIT = 10000.0
+
+# ---------------------------------------------------------------------------
+# Odoo bootstrap
+# ---------------------------------------------------------------------------
+
+
+def boot(db, addons_path):
+    """Load the registry of ``db``; return (odoo module, registry)."""
+    import odoo  # noqa: PLC0415
+    from odoo.tools import config  # noqa: PLC0415
+
+    config.parse_config(
+        [
+            "-d",
+            db,
+            f"--addons-path={addons_path}",
+            "--log-level=warn",
+            "--no-http",
+            "--max-cron-threads=0",
+        ],
+        setup_logging=True,
+    )
+    from odoo.modules.registry import Registry  # noqa: PLC0415
+
+    return odoo, Registry(db)
+
+
+def user_env(odoo, cr, uid):
+    return odoo.api.Environment(cr, uid, {"lang": "en_US", "tz": "UTC"})
+
+
+# ---------------------------------------------------------------------------
+# Measuring
+# ---------------------------------------------------------------------------
+
+
+def sql_count():
+    import odoo.sql_db  # noqa: PLC0415
+
+    return odoo.sql_db.sql_counter
+
+
+# Code whose lines a query is attributed to: the innermost frame of these addons.
+WATCHED = ("/crm_review/", "/base_tier_validation/", "/sale_tier_validation/", "/partner_tier_validation/")
+
+
+def query_origin():
+    """``addon/path.py:line function`` of the innermost watched frame issuing the query."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        for marker in WATCHED:
+            index = filename.find(marker)
+            if index >= 0:
+                return f"{filename[index + 1 :]}:{frame.f_lineno} {frame.f_code.co_name}"
+        frame = frame.f_back
+    return "(Odoo itself, no review addon frame)"
+
+
+class SqlCapture:
+    """Records the text and origin of every query of the current thread while active."""
+
+    def __init__(self):
+        self.queries = []
+        self.origins = []
+
+    def hook(self, cr, query, params, start, delay):
+        self.queries.append(query if isinstance(query, str) else query.decode("utf-8", "replace"))
+        self.origins.append(query_origin())
+
+    @contextmanager
+    def active(self):
+        thread = threading.current_thread()
+        old = getattr(thread, "query_hooks", ())
+        thread.query_hooks = (*old, self.hook)
+        try:
+            yield self
+        finally:
+            thread.query_hooks = old
+
+
+_COLUMN = r'"\w+"\."\w+"(?:->>%s)?'
+_NORMALIZE = [
+    (re.compile(r"\s+"), " "),
+    # long column lists of the ORM's SELECTs: keep the table, drop the columns
+    (re.compile(rf'SELECT ("\w+")\.("\w+")(?:->>%s)?(?:, {_COLUMN}){{3,}} FROM'), r"SELECT \1.* FROM"),
+    (re.compile(r"(%s\s*,\s*)+%s"), "%s,..."),
+    (re.compile(r"\(%s(,\.\.\.)?\)(\s*,\s*\(%s(,\.\.\.)?\))+"), "(%s,...),..."),
+    (re.compile(r"'[^']*'"), "'?'"),
+    (re.compile(r"\b\d+\b"), "N"),
+]
+
+
+def normalize_sql(query):
+    for pattern, repl in _NORMALIZE:
+        query = pattern.sub(repl, query)
+    return query.strip()[:400]
+
+
+def top_statements(queries, limit=12):
+    counts = collections.Counter(normalize_sql(q) for q in queries)
+    return [[count, stmt] for stmt, count in counts.most_common(limit)]
+
+
+def peak_rss_kb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+class Op:
+    """Accumulates queries and time of one operation over its records."""
+
+    def __init__(self, name, cr):
+        self.name = name
+        self.cr = cr
+        self.records = 0
+        self.calls = 0
+        self.queries = 0
+        self.seconds = 0.0
+        self.error = None
+        self.sql = None  # statements of one representative call
+        self.sql_records = 0
+
+    def call(self, fn, records=1, capture=False):
+        """Run ``fn`` and commit, counting queries and wall time."""
+        capture_obj = SqlCapture() if capture else None
+        q0 = sql_count()
+        t0 = time.perf_counter()
+        if capture_obj:
+            with capture_obj.active():
+                fn()
+                self.cr.commit()
+        else:
+            fn()
+            self.cr.commit()
+        self.seconds += time.perf_counter() - t0
+        self.queries += sql_count() - q0
+        self.records += records
+        self.calls += 1
+        if capture_obj:
+            self.sql = top_statements(capture_obj.queries)
+            self.origins = [[c, o] for o, c in collections.Counter(capture_obj.origins).most_common(15)]
+            pairs = collections.Counter(
+                zip(capture_obj.origins, (normalize_sql(q)[:160] for q in capture_obj.queries), strict=True)
+            )
+            self.pairs = [[c, o, q] for (o, q), c in pairs.most_common(40)]
+            self.sql_total = len(capture_obj.queries)
+            self.sql_records = records
+
+    def as_dict(self):
+        records = self.records or 1
+        return {
+            "records": self.records,
+            "calls": self.calls,
+            "queries": self.queries,
+            "seconds": round(self.seconds, 4),
+            "q_per_rec": round(self.queries / records, 4),
+            "ms_per_rec": round(1000 * self.seconds / records, 4),
+            "q_per_call": round(self.queries / (self.calls or 1), 4),
+            "ms_per_call": round(1000 * self.seconds / (self.calls or 1), 4),
+            "peak_rss_kb": peak_rss_kb(),
+            "error": self.error,
+            "sql_sample": {
+                "records": self.sql_records,
+                "queries": getattr(self, "sql_total", 0),
+                "top": self.sql,
+                "origins": getattr(self, "origins", []),
+                "origin_statements": getattr(self, "pairs", []),
+            }
+            if self.sql is not None
+            else None,
+        }
+
+
+# ---------------------------------------------------------------------------
+# base: the data every system shares (created before any review addon)
+# ---------------------------------------------------------------------------
+
+
+def cmd_base(odoo, registry, args):
+    from odoo.fields import Command  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = user_env(odoo, cr, odoo.SUPERUSER_ID)
+        env = env(context=dict(env.context, mail_create_nolog=True, mail_notrack=True, no_reset_password=True))
+        ref = env.ref
+        salesman = ref("sales_team.group_sale_salesman")
+        all_leads = ref("sales_team.group_sale_salesman_all_leads")
+        manager = ref("sales_team.group_sale_manager")
+        Users = env["res.users"].with_context(no_reset_password=True)
+
+        def user(login, name, groups):
+            return Users.create(
+                {
+                    "login": login,
+                    "name": name,
+                    "email": f"{login}@bench.example.com",
+                    "notification_type": "inbox",
+                    "group_ids": [Command.set([g.id for g in groups])],
+                }
+            )
+
+        for i in range(1, N_SALESPEOPLE + 1):
+            user(f"sales{i:02d}", f"Salesperson {i:02d}", [salesman])
+        user("salesmgr", "Sales Manager", [manager])
+        reviewers = Users.browse()
+        for i in range(1, 4):
+            reviewers |= user(f"reviewer{i}", f"Reviewer {i}", [all_leads])
+        user("controller", "Controller", [all_leads])
+        user("director", "Director", [all_leads])
+        env["res.groups"].create({"name": "Order reviewers", "user_ids": [Command.set(reviewers.ids)]})
+
+        env["res.partner"].create(
+            [
+                {
+                    "name": f"Customer {i:03d}",
+                    "is_company": True,
+                    "email": f"customer{i:03d}@bench.example.com",
+                }
+                for i in range(1, N_CUSTOMERS + 1)
+            ]
+        )
+        env["product.product"].create(
+            [
+                {
+                    "name": f"Bench product {i:02d}",
+                    "type": "consu",
+                    "list_price": 10.0 * i,
+                    "taxes_id": [Command.clear()],
+                    "default_code": f"BENCH{i:02d}",
+                }
+                for i in range(1, N_PRODUCTS + 1)
+            ]
+        )
+        cr.commit()
+    print("base data created")
+
+
+def bench_users(env):
+    Users = env["res.users"].with_context(active_test=False)
+    by_login = {u.login: u for u in Users.search([("login", "in", _logins())])}
+    return {
+        "sales": [by_login[f"sales{i:02d}"] for i in range(1, N_SALESPEOPLE + 1)],
+        "manager": by_login["salesmgr"],
+        "reviewers": [by_login[f"reviewer{i}"] for i in range(1, 4)],
+        "controller": by_login["controller"],
+        "director": by_login["director"],
+        "group": env["res.groups"].search([("name", "=", "Order reviewers")], limit=1),
+    }
+
+
+def _logins():
+    return [f"sales{i:02d}" for i in range(1, N_SALESPEOPLE + 1)] + [
+        "salesmgr",
+        "reviewer1",
+        "reviewer2",
+        "reviewer3",
+        "controller",
+        "director",
+    ]
+
+
+# ---------------------------------------------------------------------------
+# config: the same three steps, in each system's own terms
+# ---------------------------------------------------------------------------
+
+
+def cmd_config(odoo, registry, args):
+    from odoo.fields import Command  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = user_env(odoo, cr, odoo.SUPERUSER_ID)
+        u = bench_users(env)
+        so_model = env["ir.model"]._get_id("sale.order")
+        if args.system == "crm":
+            reviewer_group = env.ref("crm_review.group_review_reviewer")
+            reviewer_group.write(
+                {"user_ids": [Command.link(x.id) for x in (*u["reviewers"], u["controller"], u["director"])]}
+            )
+            submitter = env.ref("crm_review.group_review_submitter")
+            missing = [x.login for x in (*u["sales"], u["manager"]) if submitter not in x.all_group_ids]
+            if missing:
+                submitter.write({"user_ids": [Command.link(x.id) for x in (*u["sales"], u["manager"])]})
+            Rule = env["crm.review.rule"]
+            Rule.create(
+                {
+                    "name": "Orders over 1,000",
+                    "model_id": so_model,
+                    "domain": f"[('amount_total', '>', {GROUP_LIMIT:.0f})]",
+                    "step_ids": [
+                        Command.create(
+                            {
+                                "name": "Reviewers",
+                                "sequence": 10,
+                                "approver_type": "group",
+                                "group_id": u["group"].id,
+                                "approval_mode": "any",
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "name": "Controller",
+                                "sequence": 20,
+                                "approver_type": "users",
+                                "user_ids": [Command.set(u["controller"].ids)],
+                                "approval_mode": "any",
+                            }
+                        ),
+                    ],
+                }
+            )
+            Rule.create(
+                {
+                    "name": "Orders over 10,000",
+                    "model_id": so_model,
+                    "domain": f"[('amount_total', '>', {DIRECTOR_LIMIT:.0f})]",
+                    "step_ids": [
+                        Command.create(
+                            {
+                                "name": "Director",
+                                "sequence": 30,
+                                "approver_type": "users",
+                                "user_ids": [Command.set(u["director"].ids)],
+                                "approval_mode": "any",
+                            }
+                        ),
+                    ],
+                }
+            )
+        elif args.system == "oca":
+            # request_validation() numbers the tiers in *descending* definition
+            # sequence: the highest sequence is reviewed first. With
+            # approve_sequence, a tier waits for the lower-numbered ones.
+            TD = env["tier.definition"]
+            common = {"model_id": so_model, "definition_type": "domain", "approve_sequence": True}
+            TD.create(
+                [
+                    dict(
+                        common,
+                        name="Reviewers",
+                        review_type="group",
+                        reviewer_group_id=u["group"].id,
+                        definition_domain=f"[('amount_total', '>', {GROUP_LIMIT:.0f})]",
+                        sequence=30,
+                    ),
+                    dict(
+                        common,
+                        name="Controller",
+                        review_type="individual",
+                        reviewer_id=u["controller"].id,
+                        definition_domain=f"[('amount_total', '>', {GROUP_LIMIT:.0f})]",
+                        sequence=20,
+                    ),
+                    dict(
+                        common,
+                        name="Director",
+                        review_type="individual",
+                        reviewer_id=u["director"].id,
+                        definition_domain=f"[('amount_total', '>', {DIRECTOR_LIMIT:.0f})]",
+                        sequence=10,
+                    ),
+                ]
+            )
+        cr.commit()
+    print(f"{args.system}: review configuration created")
+
+
+# ---------------------------------------------------------------------------
+# run: the workload
+# ---------------------------------------------------------------------------
+
+
+def order_plan(n, seed):
+    """(salesperson index, customer index, [(product index, price)] x 3) per order.
+
+    60 % of the orders total between 1,000 and 10,000 (two steps), 40 % more
+    than 10,000 (three steps). The same seed gives the same orders everywhere.
+    """
+    rng = random.Random(seed)
+    plan = []
+    for i in range(n):
+        if i % 5 in (1, 3):
+            total = rng.uniform(DIRECTOR_LIMIT + 500, 60000)
+        else:
+            total = rng.uniform(GROUP_LIMIT + 200, DIRECTOR_LIMIT - 500)
+        weights = [rng.uniform(1, 3) for _ in range(3)]
+        scale = total / sum(weights)
+        lines = [(rng.randrange(N_PRODUCTS), round(w * scale, 2)) for w in weights]
+        plan.append((i % N_SALESPEOPLE, rng.randrange(N_CUSTOMERS), lines))
+    return plan
+
+
+def create_orders(env, users, plan):
+    """Create the orders as their salespeople, in batches; return the ids in plan order."""
+    from odoo.fields import Command  # noqa: PLC0415
+
+    customers = env["res.partner"].search([("name", "=like", "Customer %"), ("is_company", "=", True)], order="name")
+    products = env["product.product"].search([("default_code", "=like", "BENCH%")], order="default_code")
+    assert len(customers) == N_CUSTOMERS and len(products) == N_PRODUCTS, "run `bench.py base` first"
+    ids = [None] * len(plan)
+    by_sales = collections.defaultdict(list)
+    for index, (sales, customer, lines) in enumerate(plan):
+        by_sales[sales].append((index, customer, lines))
+    for sales, items in by_sales.items():
+        user = users["sales"][sales]
+        Orders = env["sale.order"].with_user(user).with_context(mail_create_nolog=True, mail_notrack=True)
+        for chunk in range(0, len(items), 200):
+            part = items[chunk : chunk + 200]
+            orders = Orders.create(
+                [
+                    {
+                        "partner_id": customers[customer].id,
+                        "user_id": user.id,
+                        "order_line": [
+                            Command.create(
+                                {
+                                    "product_id": products[product].id,
+                                    "product_uom_qty": 1,
+                                    "price_unit": price,
+                                    "tax_ids": [Command.clear()],
+                                }
+                            )
+                            for product, price in lines
+                        ],
+                    }
+                    for _index, customer, lines in part
+                ]
+            )
+            for (index, _c, _l), order in zip(part, orders, strict=True):
+                ids[index] = order.id
+            env.cr.commit()
+    return ids
+
+
+class Workload:
+    """The operations, written once for both systems (``self.sys`` picks the calls)."""
+
+    def __init__(self, odoo, registry, system, n, capture_index=1):
+        self.odoo = odoo
+        self.registry = registry
+        self.sys = system
+        self.n = n
+        self.capture_index = capture_index
+        self.results = {}
+
+    def env_for(self, cr, user):
+        return user_env(self.odoo, cr, user.id)
+
+    # -- the calls that differ between the systems ------------------------
+
+    def submit(self, orders):
+        if self.sys == "crm":
+            return orders.action_review_submit()
+        return orders.request_validation()
+
+    def approve(self, order):
+        if self.sys == "crm":
+            return order.action_review_approve()
+        return order.validate_tier()
+
+    def reject(self, order, note):
+        if self.sys == "crm":
+            action = order.action_review_reject()
+            wizard = (
+                order.env["crm.review.reject"]
+                .with_context(action["context"])
+                .create({"reason_id": order.env.ref("crm_review.reason_incomplete").id, "note": note})
+            )
+            return wizard.action_confirm()
+        # OCA: what its comment wizard does (comment.wizard.add_comment) for
+        # the reviews reject_tier() selects; no reason catalog exists there.
+        sequences = order._get_sequences_to_approve(order.env.user)
+        reviews = order.review_ids.filtered(lambda r: r.sequence in sequences)
+        reviews.write({"comment": note})
+        order._rejected_tier(reviews)
+        order._update_counter({"review_deleted": True})
+        return True
+
+    def to_review_count(self, Orders):
+        if self.sys == "crm":
+            return Orders.search_count([("review_to_me", "=", True)])
+        # the "Needs my Review" filter of sale_tier_validation
+        return Orders.search_count([("reviewer_ids", "in", Orders.env.uid), ("state", "not in", ["sale", "cancel"])])
+
+    def list_spec(self):
+        if self.sys == "crm":
+            return {
+                "review_state": {},
+                "review_step_label": {},
+                "review_reviewer_ids": {"fields": {"display_name": {}}},
+                "review_to_me": {},
+            }
+        return {
+            "validation_status": {},
+            "next_review": {},
+            "reviewer_ids": {"fields": {"display_name": {}}},
+            "can_review": {},
+        }
+
+    def form_block_spec(self):
+        if self.sys == "crm":
+            return {
+                "review_state": {},
+                "review_required": {},
+                "review_can_decide": {},
+                "review_submitted_by_me": {},
+                "review_step_label": {},
+                "review_reviewer_ids": {"fields": {"display_name": {}}},
+                "review_ids": {},
+            }
+        return {
+            "validation_status": {},
+            "need_validation": {},
+            "hide_reviews": {},
+            "can_review": {},
+            "to_validate_message": {},
+            "next_review": {},
+            "review_ids": {},
+        }
+
+    def form_lines_spec(self):
+        if self.sys == "crm":
+            return {
+                "review_ids": {
+                    "fields": {
+                        "submission": {},
+                        "position": {},
+                        "name": {},
+                        "state": {},
+                        "reviewer_ids": {"fields": {"display_name": {}}},
+                        "done_by_id": {"fields": {"display_name": {}}},
+                        "done_date": {},
+                        "reason_id": {"fields": {"display_name": {}}},
+                        "note": {},
+                    }
+                }
+            }
+        return {
+            "review_ids": {
+                "fields": {
+                    "name": {},
+                    "sequence": {},
+                    "requested_by": {"fields": {"display_name": {}}},
+                    "status": {},
+                    "display_status": {},
+                    "todo_by": {},
+                    "done_by": {"fields": {"display_name": {}}},
+                    "reviewed_date": {},
+                    "reviewed_formated_date": {},
+                    "comment": {},
+                }
+            }
+        }
+
+    def state_of(self, orders):
+        if self.sys == "crm":
+            return collections.Counter(orders.mapped("review_state"))
+        return collections.Counter(orders.mapped("validation_status"))
+
+    # -- running -----------------------------------------------------------
+
+    def measure(self, cr, name, body):
+        op = Op(name, cr)
+        print(f"  {self.sys} N={self.n}: {name} ...", flush=True)
+        try:
+            body(op)
+        except Exception as e:  # noqa: BLE001 - an engine error is a result, not a crash of the bench
+            import traceback  # noqa: PLC0415
+
+            traceback.print_exc()
+            cr.rollback()
+            op.error = f"{type(e).__name__}: {e}"[:500]
+        self.results[name] = op.as_dict()
+        r = self.results[name]
+        print(
+            f"  {self.sys} N={self.n}: {name}: {r['records']} rec, {r['q_per_rec']:.2f} q/rec, "
+            f"{r['ms_per_rec']:.2f} ms/rec{'  ERROR ' + op.error if op.error else ''}",
+            flush=True,
+        )
+        return op
+
+    def one_by_one(self, op, cr, items, fn):
+        """Call ``fn(item)`` per item in its own transaction with a cold cache."""
+        for index, item in enumerate(items):
+            cr.rollback()  # nothing pending; also empties the cache, as a new request would
+            op.call(lambda item=item: fn(item), capture=(index == min(self.capture_index, len(items) - 1)))
+
+    def run(self, approve_limit=None):  # noqa: C901 - the workload reads best as one sequence
+        odoo = self.odoo
+        registry = self.registry
+        started = time.perf_counter()
+        self.load_start = os.getloadavg()[:1]
+        with registry.cursor() as cr:
+            env = user_env(odoo, cr, odoo.SUPERUSER_ID)
+            u = bench_users(env)
+            plan = order_plan(self.n + N_SINGLE, seed=self.n)
+            t0 = time.perf_counter()
+            ids = create_orders(env, u, plan)
+            self.setup_seconds = time.perf_counter() - t0
+            print(f"  {self.sys} N={self.n}: {len(ids)} orders created in {self.setup_seconds:.1f}s", flush=True)
+            main_ids, single_ids = ids[: self.n], ids[self.n :]
+            totals = dict(zip(ids, (sum(p for _x, p in lines) for _s, _c, lines in plan), strict=True))
+            sales_of = dict(zip(ids, (u["sales"][s] for s, _c, _l in plan), strict=True))
+            manager_env = self.env_for(cr, u["manager"])
+            rev_envs = [self.env_for(cr, r) for r in u["reviewers"]]
+            controller_env = self.env_for(cr, u["controller"])
+            director_env = self.env_for(cr, u["director"])
+
+            if self.sys == "plain":
+                # Baseline: confirming the same orders without any review addon.
+                def confirm_plain(op):
+                    orders = manager_env["sale.order"].browse(main_ids)
+                    op.call(orders.action_confirm, records=len(main_ids), capture=True)
+
+                self.measure(cr, "confirm", confirm_plain)
+                return self.finish(started)
+
+            # 1. submit in one batch (the sales manager submits every order)
+            def submit_batch(op):
+                cr.rollback()
+                orders = manager_env["sale.order"].browse(main_ids)
+                op.call(lambda: self.submit(orders), records=len(main_ids), capture=True)
+
+            self.measure(cr, "submit_batch", submit_batch)
+
+            # 2. "to review by me" count, for a reviewer with N pending orders
+            def count(op):
+                Orders = rev_envs[0]["sale.order"]
+                self.to_review_count(Orders)  # warms the registry caches, as a running server has them
+                values = []
+                for index in range(20):
+                    cr.rollback()
+                    op.call(lambda: values.append(self.to_review_count(Orders)), capture=(index == 1))
+                op.result = values[-1]
+                if values[-1] != self.n:
+                    op.error = f"counted {values[-1]} orders to review, expected {self.n}"
+
+            self.measure(cr, "to_review_count", count)
+
+            # 3. review columns of a list of all N orders, cold cache, as a reviewer
+            def list_read(op):
+                cr.rollback()
+                orders = rev_envs[0]["sale.order"].browse(main_ids)
+                spec = self.list_spec()
+                op.call(lambda: orders.web_read(spec), records=len(main_ids), capture=True)
+
+            self.measure(cr, "list_read", list_read)
+
+            # 4. the form's review block, one record at a time, cold cache
+            def form_block(op, spec):
+                sample = main_ids[:N_SINGLE]
+                for index, order_id in enumerate(sample):
+                    cr.rollback()
+                    order = rev_envs[0]["sale.order"].browse(order_id)
+                    # The form reads the order itself anyway: only the review part is counted.
+                    order.name  # noqa: B018
+                    op.call(lambda order=order: order.web_read(spec), capture=(index == self.capture_index))
+
+            self.measure(cr, "form_block", lambda op: form_block(op, self.form_block_spec()))
+            self.measure(cr, "form_review_lines", lambda op: form_block(op, self.form_lines_spec()))
+
+            # 5. submit one by one, each order by its own salesperson
+            def submit_one(op):
+                def fn(order_id):
+                    order = self.env_for(cr, sales_of[order_id])["sale.order"].browse(order_id)
+                    self.submit(order)
+
+                self.one_by_one(op, cr, single_ids, fn)
+
+            self.measure(cr, "submit_one", submit_one)
+
+            # 6. reject those, with a reason, by a member of the reviewer group
+            def reject(op):
+                def fn(order_id):
+                    order = rev_envs[order_id % 3]["sale.order"].browse(order_id)
+                    self.reject(order, "Delivery address missing")
+
+                self.one_by_one(op, cr, single_ids, fn)
+                states = self.state_of(env["sale.order"].browse(single_ids))
+                expected = "rejected"
+                if states.get(expected) != len(single_ids):
+                    op.error = f"after reject: {dict(states)}"
+
+            self.measure(cr, "reject", reject)
+
+            # 7. approve each step one by one, as its reviewer
+            limit = approve_limit or len(main_ids)
+
+            def approve_step(op, ids_, envs):
+                def fn(order_id):
+                    order = envs[order_id % len(envs)]["sale.order"].browse(order_id)
+                    result = self.approve(order)
+                    if isinstance(result, dict) and self.sys == "oca":
+                        raise RuntimeError(f"validate_tier opened {result.get('res_model')}")
+
+                self.one_by_one(op, cr, ids_[:limit], fn)
+                rest = ids_[limit:]
+                if rest:  # not measured: moves the other orders to the next step
+                    for order_id in rest:
+                        fn(order_id)
+                        cr.commit()
+
+            big = [i for i in main_ids if totals[i] > DIRECTOR_LIMIT]
+            self.measure(cr, "approve_group", lambda op: approve_step(op, main_ids, rev_envs))
+            self.measure(cr, "approve_controller", lambda op: approve_step(op, main_ids, [controller_env]))
+            self.measure(cr, "approve_director", lambda op: approve_step(op, big, [director_env]))
+            cr.rollback()
+            states = self.state_of(env["sale.order"].browse(main_ids))
+            self.final_states = {str(k): v for k, v in states.items()}
+
+            # 8. confirm the approved orders (one call, as the sales manager)
+            def confirm(op):
+                cr.rollback()
+                orders = manager_env["sale.order"].browse(main_ids)
+                op.call(orders.action_confirm, records=len(main_ids), capture=True)
+                cr.rollback()
+                confirmed = env["sale.order"].browse(main_ids).filtered(lambda o: o.state == "sale")
+                if len(confirmed) != len(main_ids):
+                    op.error = f"{len(confirmed)} of {len(main_ids)} orders confirmed"
+
+            self.measure(cr, "confirm", confirm)
+        return self.finish(started)
+
+    def finish(self, started):
+        return {
+            "load_average": [round(x, 2) for x in (*self.load_start, *os.getloadavg())],
+            "system": self.sys,
+            "n": self.n,
+            "setup_seconds": round(getattr(self, "setup_seconds", 0.0), 2),
+            "total_seconds": round(time.perf_counter() - started, 2),
+            "peak_rss_kb": peak_rss_kb(),
+            "final_states": getattr(self, "final_states", None),
+            "ops": self.results,
+        }
+
+
+def git_describe():
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "crm_review"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return head + ("+local changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def module_versions(registry, odoo):
+    with registry.cursor() as cr:
+        cr.execute(
+            "SELECT name, latest_version FROM ir_module_module WHERE state = 'installed' AND name IN %s",
+            [("crm_review", "base_tier_validation", "sale_tier_validation", "partner_tier_validation", "sale")],
+        )
+        return dict(cr.fetchall())
+
+
+def cmd_run(odoo, registry, args):
+    workload = Workload(odoo, registry, args.system, args.n)
+    result = workload.run(approve_limit=args.approve_limit)
+    result.update(
+        db=args.db,
+        revision=git_describe(),
+        modules=module_versions(registry, odoo),
+        approve_limit=args.approve_limit,
+        python=sys.version.split()[0],
+        date=time.strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
+    rss_mb = result["peak_rss_kb"] / 1024
+    print(f"{args.system} N={args.n}: done in {result['total_seconds']:.0f}s, peak RSS {rss_mb:.0f} MB")
+
+
+# ---------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------
+
+OPERATIONS = [
+    # key, label, per ("rec" or "call")
+    ("submit_batch", "Submit, one batch of N", "rec"),
+    ("submit_one", "Submit one record (100 calls)", "rec"),
+    ("list_read", "List: review columns of N records, cold cache", "rec"),
+    ("form_block", "Form: review block, one record, cold cache (100)", "rec"),
+    ("form_review_lines", "Form: review lines tab, one record (100)", "rec"),
+    ("approve_group", "Approve step 1 (group, any member), one record", "rec"),
+    ("approve_controller", "Approve step 2 (controller), one record", "rec"),
+    ("approve_director", "Approve step 3 (director, > 10,000), one record", "rec"),
+    ("reject", "Reject with a reason, one record (100)", "rec"),
+    ("confirm", "Confirm the approved orders, one batch", "rec"),
+    ("to_review_count", '"To review by me" count (per call)', "call"),
+]
+
+
+def load_results(results_dir):
+    data = {}
+    for path in sorted(Path(results_dir).glob("*.json")):
+        if path.name == "summary.json":
+            continue
+        item = json.loads(path.read_text())
+        data[(item["system"], item["n"])] = item
+    return data
+
+
+def targets_for(op, n, crm, oca, plain):
+    """[(description, met or None)] of the targets of one row (crm_review side)."""
+    out = []
+    official = n in (1000, 5000)
+
+    def check(desc, ok):
+        out.append((desc, ok if official else None))
+
+    q = crm["q_per_rec"]
+    q_call = crm["q_per_call"]
+    ratio = (oca["ms_per_rec"] / crm["ms_per_rec"]) if oca and crm["ms_per_rec"] else None
+    if crm.get("error"):
+        out.append((f"error: {crm['error']}", False if official else None))
+        return out
+    if op == "submit_batch":
+        check("≤ 0.5 q/rec", q <= 0.5)
+        check("≥ 3× faster than OCA", ratio is not None and ratio >= 3)
+    elif op == "list_read":
+        if n == 1000:
+            out.append(("≤ 0.05 q/rec", q <= 0.05))
+    elif op == "form_block":
+        check("≤ 4 queries", q <= 4)
+    elif op == "submit_one":
+        check("≤ 10 queries", q <= 10)
+    elif op.startswith("approve_"):
+        check("≤ 10 queries", q <= 10)
+        check("≥ 2× faster than OCA", ratio is not None and ratio >= 2)
+    elif op == "reject":
+        check("≤ 12 queries", q <= 12)
+    elif op == "to_review_count":
+        check("≤ 3 queries", q_call <= 3)
+    elif op == "confirm":
+        if plain and not plain.get("error"):
+            extra = q - plain["q_per_rec"]
+            check(f"≤ 1 q/rec more than without the addon ({plain['q_per_rec']:.2f}; +{extra:.2f})", extra <= 1)
+        else:
+            check("≤ 1 q/rec more than without the addon (no baseline)", False)
+    return out
+
+
+def load_text(item):
+    load = item.get("load_average")
+    if not load:
+        return "—"
+    return f"{load[0]:.1f} / {load[1]:.1f}"
+
+
+def fmt(value, digits=2):
+    if value is None:
+        return "—"
+    if value >= 100:
+        return f"{value:.0f}"
+    return f"{value:.{digits}f}"
+
+
+def cmd_report(args):  # noqa: C901 - one document, written top to bottom
+    data = load_results(args.results)
+    if not data:
+        sys.exit(f"no results in {args.results}")
+    ns = sorted({n for (_s, n) in data})
+    any_item = max(data.values(), key=lambda item: item.get("date", ""))
+    lines = []
+    w = lines.append
+    w("# Benchmark: crm_review against OCA tier validation")
+    w("")
+    w("Generated by `bench/run.sh" + (" --quick" if args.quick else "") + "`; do not edit by hand.")
+    w("")
+    w(
+        f"Run of {any_item.get('date', '?')}, repository revision {any_item.get('revision', '?')}, "
+        f"N = {', '.join(str(n) for n in ns)}, on {os.cpu_count()} CPU(s), "
+        f"PostgreSQL on the same machine, total run time {args.elapsed or '?'}."
+    )
+    mods = {}
+    for item in data.values():
+        mods.update(item.get("modules") or {})
+    if mods:
+        w("Modules: " + ", ".join(f"`{k}` {v}" for k, v in sorted(mods.items())) + ".")
+    w("")
+    w("## Workload")
+    w("")
+    w(
+        f"Two databases built in the same run from one fresh `sale_management` database without demo data: "
+        f"(a) with `crm_review`, (b) with OCA `base_tier_validation`, `sale_tier_validation`, "
+        f"`partner_tier_validation` (and `partner_stage`). A third, with neither, gives the baseline for "
+        f"confirming orders. Each N runs on fresh copies of them. Shared data: {N_SALESPEOPLE} salespeople, "
+        f"a sales manager, {N_CUSTOMERS} customers, {N_PRODUCTS} products without taxes; N sale orders of "
+        f"3 lines plus {N_SINGLE} more for the one-by-one operations, created by their salespeople; 60 % of "
+        f"them total 1,000–10,000 and 40 % more than 10,000."
+    )
+    w("")
+    w("The same three steps on both sides:")
+    w("")
+    w("| step | who | applies to | crm_review | OCA |")
+    w("| --- | --- | --- | --- | --- |")
+    w(
+        "| 1 | any member of the group *Order reviewers* (3 users) | amount > 1,000 | "
+        "rule *Orders over 1,000*, step `group`, `any` | `tier.definition` `review_type=group`, sequence 30 |"
+    )
+    w("| 2 | the controller | amount > 1,000 | same rule, step `users` | `review_type=individual`, sequence 20 |")
+    w(
+        "| 3 | the director | amount > 10,000 | rule *Orders over 10,000*, step `users` (sequence 30) | "
+        "`review_type=individual`, sequence 10 |"
+    )
+    w("")
+    w(
+        "OCA definitions use `approve_sequence` so the tiers are decided in order, as crm_review's steps "
+        "are (OCA's `request_validation()` reviews the highest definition sequence first); both sides keep "
+        "their default notification settings. Users get in-app notifications."
+    )
+    w("")
+    w(
+        "Operations, in this order, each in its own transaction (the measured block ends with `cr.commit()`, "
+        "which flushes the ORM and runs the pre-commit hooks such as mail tracking, so deferred SQL is counted):"
+    )
+    w("")
+    w(
+        "- **Submit, batch**: the sales manager submits the N orders in one call "
+        "(`action_review_submit()` / `request_validation()`)."
+    )
+    w(
+        '- **"To review by me" count**: `search_count` by a reviewer with N orders waiting '
+        "(`review_to_me` / OCA's *Needs my Review* filter `[('reviewer_ids', 'in', uid), ('state', 'not in', "
+        "['sale', 'cancel'])]`); 20 calls, cold cache."
+    )
+    w(
+        "- **List**: a reviewer reads, cold cache, the review columns of the N orders with `web_read` "
+        "(crm_review: `review_state`, `review_step_label`, `review_reviewer_ids` with names, `review_to_me`; "
+        "OCA: `validation_status`, `next_review`, `reviewer_ids` with names, `can_review`)."
+    )
+    w(
+        "- **Form, review block**: per record, cold cache; the order itself is read first (the form does "
+        "that anyway) and only the review part is counted: crm_review `review_state`, `review_required`, "
+        "`review_can_decide`, `review_submitted_by_me`, `review_step_label`, `review_reviewer_ids` with "
+        "names, `review_ids` (ids); OCA `validation_status`, `need_validation`, `hide_reviews`, "
+        "`can_review`, `to_validate_message`, `next_review`, `review_ids` (ids). **Form, review lines**: "
+        "the lines with the columns each form shows (informative, no target)."
+    )
+    w(f"- **Submit one**: {N_SINGLE} other orders, each submitted by its salesperson.")
+    w(
+        f"- **Reject**: those {N_SINGLE}, by a group member, with reason *Incomplete information* and a "
+        "comment (crm_review: reject wizard; OCA: what its comment wizard does — write the comment, "
+        "`_rejected_tier()`, `_update_counter()`)."
+    )
+    w(
+        "- **Approve**: every order, step by step, one record per call, as that step's reviewer "
+        "(`action_review_approve()` / `validate_tier()`); crm_review also closes the reviewer's activity, "
+        "opens the next step's and posts a note."
+    )
+    w(
+        "- **Confirm**: the sales manager confirms the approved orders in one `action_confirm()` call; "
+        "the baseline confirms the same orders in the database without a review addon."
+    )
+    w("")
+    w(
+        "q/rec: SQL queries per record (exact count of `cursor.execute`); ms/rec: wall time per record. "
+        "For the count, per call. Ratio: OCA / crm_review (above 1: crm_review is cheaper). Query counts "
+        "are exact and repeat from run to run; wall times come from one run and move with the load of the "
+        "machine (a few tens of percent between runs)."
+    )
+    w("")
+    w("## Results")
+    w("")
+    w(
+        "| operation | N | crm_review q/rec | crm_review ms/rec | OCA q/rec | OCA ms/rec "
+        "| ratio q | ratio ms | target (crm_review) |"
+    )
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    summary = []
+    for key, label, _per in OPERATIONS:
+        for n in ns:
+            crm = (data.get(("crm", n)) or {}).get("ops", {}).get(key)
+            oca = (data.get(("oca", n)) or {}).get("ops", {}).get(key)
+            plain = (data.get(("plain", n)) or {}).get("ops", {}).get(key)
+            if not crm and not oca:
+                continue
+            qk, mk = ("q_per_call", "ms_per_call") if _per == "call" else ("q_per_rec", "ms_per_rec")
+            cq, cm = (crm or {}).get(qk), (crm or {}).get(mk)
+            oq, om = (oca or {}).get(qk), (oca or {}).get(mk)
+            rq = (oq / cq) if (cq and oq is not None) else None
+            rm = (om / cm) if (cm and om is not None) else None
+            checks = targets_for(key, n, crm, oca, plain) if crm else []
+            text = "; ".join(f"{desc}: **{'met' if ok else 'missed'}**" for desc, ok in checks if ok is not None)
+            errors = [
+                f"{side} error: {x['error']}" for side, x in (("crm_review", crm), ("OCA", oca)) if x and x.get("error")
+            ]
+            if errors and not text:
+                text = "; ".join(errors)
+            elif errors:
+                text += "; " + "; ".join(e for e in errors if not e.startswith("crm_review"))
+            w(
+                f"| {label} | {n:,} | {fmt(cq)} | {fmt(cm)} | {fmt(oq)} | {fmt(om)} | "
+                f"{fmt(rq, 1) + '×' if rq else '—'} | {fmt(rm, 1) + '×' if rm else '—'} | {text or '—'} |"
+            )
+            for desc, ok in checks:
+                if ok is not None:
+                    summary.append((label, n, desc, ok))
+    w("")
+    # scaling
+    w("### Time per record as N grows (crm_review)")
+    w("")
+    if 5000 in ns and 1000 in ns:
+        a, b = 1000, 5000
+    elif len(ns) >= 2:
+        a, b = ns[-2], ns[-1]
+    else:
+        a = b = None
+    if a:
+        official = (a, b) == (1000, 5000)
+        note = (
+            ""
+            if official
+            else f" Not measured by this run (`--quick` has no N = 5,000); shown: N = {b:,} against "
+            f"N = {a:,}, for information."
+        )
+        w("Target: ms/rec at N = 5,000 within 1.3× of N = 1,000." + note)
+        w("")
+        w(f"| operation | crm_review ms/rec N={a:,} | N={b:,} | growth | OCA growth | target |")
+        w("| --- | ---: | ---: | ---: | ---: | --- |")
+        for key, label, per in OPERATIONS:
+            mk = "ms_per_call" if per == "call" else "ms_per_rec"
+            ca = (data.get(("crm", a)) or {}).get("ops", {}).get(key)
+            cb = (data.get(("crm", b)) or {}).get("ops", {}).get(key)
+            oa = (data.get(("oca", a)) or {}).get("ops", {}).get(key)
+            ob = (data.get(("oca", b)) or {}).get("ops", {}).get(key)
+            if not ca or not cb:
+                continue
+            g = cb[mk] / ca[mk] if ca[mk] else None
+            go = ob[mk] / oa[mk] if oa and ob and oa[mk] else None
+            if official:
+                ok = g is not None and g <= 1.3
+                summary.append((label, b, "time/rec at 5,000 ≤ 1.3× 1,000", ok))
+                verdict = "**met**" if ok else "**missed**"
+            else:
+                verdict = "n/a (quick run)"
+            w(f"| {label} | {fmt(ca[mk])} | {fmt(cb[mk])} | {fmt(g)}× | {fmt(go)}× | {verdict} |")
+        w("")
+    # memory and run times
+    w("### Peak memory and run time per database")
+    w("")
+    w(
+        "| system | N | peak RSS (MB) | orders created in (s) | whole workload (s) "
+        "| machine load (1 min) at start / end |"
+    )
+    w("| --- | ---: | ---: | ---: | ---: | --- |")
+    for (system, n), item in sorted(data.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        name = {"crm": "crm_review", "oca": "OCA", "plain": "baseline (no review addon)"}[system]
+        w(
+            f"| {name} | {n:,} | {item['peak_rss_kb'] / 1024:.0f} | {item['setup_seconds']:.0f} "
+            f"| {item['total_seconds']:.0f} | {load_text(item)} |"
+        )
+    w("")
+    w("## Targets")
+    w("")
+    met = sum(1 for *_x, ok in summary if ok)
+    w(f"{met} of {len(summary)} checks met.")
+    w("")
+    missed = [(label, n, desc) for label, n, desc, ok in summary if not ok]
+    if missed:
+        w("Missed:")
+        w("")
+        for label, n, desc in missed:
+            w(f"- {label}, N = {n:,}: {desc}")
+        w("")
+    # where the queries go
+    largest = max(n for (s, n) in data if s == "crm")
+    crm_item = data.get(("crm", largest))
+    if crm_item:
+        w(f"## Where crm_review's queries go (N = {largest:,})")
+        w("")
+        w(
+            "The statements of one call (the second record of a one-by-one operation, or the whole batch), "
+            "grouped with literals removed, most repeated first. `bench/results/*.json` has them for every "
+            "operation and both systems."
+        )
+        w("")
+        for key, label, _per in OPERATIONS:
+            op = crm_item["ops"].get(key)
+            if not op or not op.get("sql_sample"):
+                continue
+            sample = op["sql_sample"]
+            w(f"<details><summary>{label}: {sample['queries']} queries for {sample['records']} record(s)</summary>")
+            w("")
+            w("| queries | issued from (innermost crm_review line) |")
+            w("| ---: | --- |")
+            for count, origin in (sample.get("origins") or [])[:10]:
+                w(f"| {count} | `{origin}` |")
+            w("")
+            w("| queries | statement |")
+            w("| ---: | --- |")
+            for count, stmt in sample["top"][:8]:
+                stmt = stmt.replace("|", "\\|")
+                if len(stmt) > 220:
+                    stmt = stmt[:220] + "…"
+                w(f"| {count} | `{stmt}` |")
+            w("")
+            w("</details>")
+            w("")
+    w("![time per record](time_per_record.png)")
+    w("")
+    Path(args.readme).write_text("\n".join(lines))
+    (Path(args.results) / "summary.json").write_text(
+        json.dumps([{"operation": op, "n": n, "target": d, "met": ok} for op, n, d, ok in summary], indent=1)
+    )
+    plot(data, ns, Path(args.png))
+    print("\n".join(lines))
+
+
+SERIES = (("crm", "crm_review", "o-"), ("oca", "OCA", "s--"), ("plain", "no review addon", "^:"))
+
+
+def plot(data, ns, path):
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.ticker  # noqa: PLC0415
+
+    ops = [o for o in OPERATIONS if any(o[0] in (item.get("ops") or {}) for item in data.values())]
+    cols = 4
+    rows = (len(ops) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    for ax, (key, label, per) in zip(axes.flat, ops, strict=False):
+        mk = "ms_per_call" if per == "call" else "ms_per_rec"
+        for system, name, style in SERIES:
+            ops_of = {n: (data.get((system, n)) or {}).get("ops", {}) for n in ns}
+            points = [(n, ops_of[n][key][mk]) for n in ns if key in ops_of[n] and not ops_of[n][key].get("error")]
+            if points:
+                ax.plot([p[0] for p in points], [p[1] for p in points], style, label=name)
+        ax.set_title(label, fontsize=8)
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set_xticks(ns)
+        ax.set_xticklabels([f"{n:,}" for n in ns], fontsize=7)
+        ax.set_xlabel("N", fontsize=7)
+        ax.set_ylabel("ms per call" if per == "call" else "ms per record", fontsize=7)
+        ax.set_ylim(bottom=0)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(ops) :]:
+        ax.axis("off")
+    fig.suptitle("Time per record against N: crm_review vs OCA tier validation", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+# ---------------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    for name in ("base", "config", "run"):
+        p = sub.add_parser(name)
+        p.add_argument("--db", required=True)
+        p.add_argument("--addons-path", default=os.environ.get("ADDONS_PATH"))
+        if name in ("config", "run"):
+            p.add_argument("--system", choices=["crm", "oca", "plain"], required=True)
+        if name == "run":
+            p.add_argument("--n", type=int, required=True)
+            p.add_argument("--out", required=True)
+            p.add_argument("--approve-limit", type=int, default=None, help="approvals measured per step (default: all)")
+    p = sub.add_parser("report")
+    p.add_argument("--results", default=str(BENCH_DIR / "results"))
+    p.add_argument("--readme", default=str(BENCH_DIR / "README.md"))
+    p.add_argument("--png", default=str(BENCH_DIR / "time_per_record.png"))
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--elapsed", default=None)
+    args = parser.parse_args()
+    if args.cmd == "report":
+        return cmd_report(args)
+    odoo, registry = boot(args.db, args.addons_path)
+    {"base": cmd_base, "config": cmd_config, "run": cmd_run}[args.cmd](odoo, registry, args)
+    return None
+
+
+if __name__ == "__main__":
+    main()
