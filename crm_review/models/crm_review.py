@@ -153,6 +153,16 @@ class CrmReview(models.Model):
         if self:
             self.env["mail.activity"].sudo().search(self._review_activity_domain(users)).unlink()
 
+    def _review_done_activities(self, users, close_others):
+        """Mark the deciders' to-dos done (archived, as Odoo does), and remove the others' if asked."""
+        if not self:
+            return
+        activities = self.env["mail.activity"].sudo().search(self._review_activity_domain())
+        done = activities.filtered(lambda activity: activity.user_id in users)
+        done.write({"active": False})
+        if close_others:
+            (activities - done).unlink()
+
     def _review_schedule_activities(self):
         """One "Review" to-do per reviewer of each pending line, created in one batch."""
         activity_type = self.env.ref("crm_review.mail_activity_type_review")

@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
+from odoo.tools import SQL
 
 # Only ``_review_write_state`` holds this object; no RPC call can put it in a context.
 _REVIEW_WRITE = object()
@@ -84,22 +85,25 @@ class CrmReviewMixin(models.AbstractModel):
     def _search_review_required(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on %(field)s.", field="review_required"))
-        rules = self.env["crm.review.rule"]._active_rules_of_model(self._name)
-        domain = Domain.OR(rule._get_record_domain() for rule in rules) if rules else Domain.FALSE
+        specs = self.env["crm.review.rule"]._active_rule_specs(self._name)
+        domain = Domain.OR(domain for _rule_id, domain in specs) if specs else Domain.FALSE
         return domain if (operator == "=") == value else ~domain
 
-    def _review_lines(self, domain=None):
-        """Current review lines of the records, in one query."""
+    def _review_lines(self, domain=None, lock=False):
+        """Current review lines of the records, in one query (locked for update if asked)."""
         base = Domain("res_model", "=", self._name) & Domain("res_id", "in", self.ids) & Domain("is_current", "=", True)
-        return (
-            self.env["crm.review"]
-            .sudo()
-            .search_fetch(
-                base & Domain(domain or []),
-                ["res_id", "name", "state", "position", "submitter_id", "rule_id", "step_id", "approval_mode"],
-                order="position, id",
-            )
+        Review = self.env["crm.review"].sudo()
+        fnames = ["res_id", "name", "state", "position", "submitter_id", "rule_id", "step_id", "approval_mode"]
+        if not lock:
+            return Review.search_fetch(base & Domain(domain or []), fnames, order="position, id")
+        # Lock first, read after: the values read are the ones committed by
+        # whoever held the lock before us.
+        query = Review._search(base & Domain(domain or []), order="position, id")
+        rows = self.env.execute_query(
+            SQL("%s FOR UPDATE OF %s", query.select(SQL.identifier(Review._table, "id")), SQL.identifier(Review._table))
         )
+        Review.invalidate_model()
+        return Review.browse([row[0] for row in rows])
 
     @api.depends("review_state")
     @api.depends_context("uid")
@@ -539,10 +543,13 @@ class CrmReviewMixin(models.AbstractModel):
             raise UserError(self.env._("Step %(step)s needs a comment to be approved.", step=missing_comment[0].name))
         now = fields.Datetime.now()
         user = self.env.user
+        acting = self._review_me_and_substituted()
         finished = self.env["crm.review"]
         for line in lines:
-            approvers = line.approved_by_ids | self._review_acting_for(line)
-            values = {"approved_by_ids": [Command.set(approvers.ids)]}
+            values = {}
+            if line.approval_mode == "all":
+                approvers = line.approved_by_ids | (line.reviewer_ids & acting)
+                values["approved_by_ids"] = [Command.set(approvers.ids)]
             if line.approval_mode == "any" or not (line.reviewer_ids - approvers):
                 values.update(
                     state="approved",
@@ -553,9 +560,8 @@ class CrmReviewMixin(models.AbstractModel):
                 )
                 finished |= line
             line.write(values)
-        partial = lines - finished
-        partial._review_unlink_activities(users=user | user._review_substituted_users())
-        finished._review_unlink_activities()
+        (lines - finished)._review_done_activities(acting, close_others=False)
+        finished._review_done_activities(acting, close_others=True)
         self._review_log("approve", lines=lines, notes=dict.fromkeys(self.ids, comment))
         after = self.browse(finished.mapped("res_id"))._review_activate_next()
         bodies = {}
@@ -617,8 +623,7 @@ class CrmReviewMixin(models.AbstractModel):
 
     def _review_acting_for(self, line):
         """Reviewers of ``line`` the current user acts for (themselves or those they substitute)."""
-        user = self.env.user
-        return line.reviewer_ids & (user | user._review_substituted_users())
+        return line.reviewer_ids & self._review_me_and_substituted()
 
     def _review_decidable_lines(self):
         """Pending lines of the records that the current user may decide, locked.
@@ -626,13 +631,9 @@ class CrmReviewMixin(models.AbstractModel):
         Raises when a record is not under review, the user is not a reviewer of
         its current step, or the user would approve their own submission.
         """
-        lines = self._review_lines(Domain("state", "=", "pending"))
-        # Two reviewers at the same moment: the second waits for the first and
-        # then sees the step already decided.
-        if lines:
-            lines.lock_for_update()
-            lines.invalidate_recordset()
-        lines = lines.filtered(lambda line: line.state == "pending")
+        # Two reviewers at the same moment: the row lock makes the second one
+        # wait (or fail) and then see the step already decided.
+        lines = self._review_lines(Domain("state", "=", "pending"), lock=True)
         by_record = {line.res_id: line for line in lines}
         for record in self:
             line = by_record.get(record.id)

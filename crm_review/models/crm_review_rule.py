@@ -4,6 +4,10 @@ from odoo.fields import Domain
 from odoo.tools.safe_eval import datetime, dateutil, safe_eval, time
 
 
+# Up to this many records, rule conditions are evaluated in memory rather than in SQL.
+IN_MEMORY_MATCH = 20
+
+
 class CrmReviewRule(models.Model):
     """Which records of a model need review, and by whom (through its steps)."""
 
@@ -168,26 +172,48 @@ class CrmReviewRule(models.Model):
         One query per rule, whatever the number of records.
         :return: dict {rule: records}
         """
+        specs = {rule_id: domain for rule_id, domain in self._rule_specs(records._name)}
+        return self._match(records, [(rule, specs.get(rule.id) or rule._get_record_domain()) for rule in self])
+
+    @api.model
+    def _match(self, records, rules_domains):
+        """{rule: records matching its domain}; a few records are matched in memory (no query)."""
         result = {}
-        records = records.sudo()
-        for rule in self:
-            domain = rule._get_record_domain() & Domain("id", "in", records.ids)
-            matching = records.with_context(active_test=False).search(domain)
+        records = records.sudo().with_context(active_test=False)
+        in_memory = len(records) <= IN_MEMORY_MATCH
+        for rule, domain in rules_domains:
+            if in_memory:
+                matching = records.filtered_domain(domain)
+            else:
+                matching = records.search(domain & Domain("id", "in", records.ids))
             if matching:
-                result[rule] = records.browse(matching.ids).with_env(records.env)
+                result[rule] = records.browse(matching.ids).with_env(self.env).with_context(records.env.context)
         return result
 
     @api.model
-    def _active_rules_of_model(self, model_name):
-        """Active rules of a model, none when its review is switched off in Settings."""
+    def _rule_specs(self, model_name):
+        """(rule id, domain) of the active rules of a model, in order; cached until a rule changes."""
+        # Conditions may use the user and today's date: both are part of the cache key.
+        return self._rule_specs_cached(model_name, self.env.uid, str(fields.Date.context_today(self)))
+
+    @api.model
+    @tools.ormcache("model_name", "uid", "today")
+    def _rule_specs_cached(self, model_name, uid, today):
+        rules = self.sudo().search([("model", "=", model_name)])
+        return tuple((rule.id, rule._get_record_domain()) for rule in rules)
+
+    @api.model
+    def _active_rule_specs(self, model_name):
+        """(rule id, domain) of a model's active rules, none when its review is off in Settings."""
         if model_name in self.env["res.config.settings"]._crm_review_disabled_models():
-            return self.sudo().browse()
-        return self.sudo().search([("model", "=", model_name)])
+            return ()
+        return self._rule_specs(model_name)
 
     @api.model
     def _rules_for(self, records):
         """Active rules of the records' model that apply to them: {rule: records}."""
-        return self._active_rules_of_model(records._name)._applicable_to(records)
+        specs = self._active_rule_specs(records._name)
+        return self._match(records, [(self.sudo().browse(rule_id), domain) for rule_id, domain in specs])
 
     @api.model
     @tools.ormcache("model_name")
@@ -209,7 +235,7 @@ class CrmReviewRule(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if {"key_field_ids", "model_id", "active"} & set(vals):
+        if {"key_field_ids", "model_id", "active", "domain", "company_id", "sequence"} & set(vals):
             self.env.registry.clear_cache()
         return result
 

@@ -100,5 +100,10 @@ class ReviewCommon(SaleCommon):
             domain.append(("user_id", "=", user.id))
         return self.env["mail.activity"].sudo().search(domain)
 
+    def _log_actions(self, record):
+        """Audit-trail events of the record, newest first."""
+        self.env.invalidate_all()
+        return record.review_log_ids.mapped("action")
+
     def _last_note(self, record):
         return record.sudo().message_ids.sorted("id")[-1]

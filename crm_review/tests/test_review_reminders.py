@@ -45,7 +45,7 @@ class TestReviewReminders(ReviewCommon):
         self.assertIn("/crm_review/approve/sale.order?", digests.body_html)
         self.assertEqual(set(lines.mapped("reminder_count")), {1})
         self.assertTrue(all(line.next_reminder_at > fields.Datetime.now() for line in lines))
-        self.assertEqual(orders[0].review_log_ids[0].action, "remind")
+        self.assertEqual(self._log_actions(orders[0])[0], "remind")
         # Running again in the same period sends nothing.
         self._run_cron()
         self.assertEqual(len(self._digests(self.reviewer)), 1)
