@@ -169,7 +169,8 @@ class CrmReview(models.Model):
         deadline = fields.Date.context_today(self)
         vals_list = []
         for line in self:
-            for user in line.reviewer_ids - line.approved_by_ids:
+            approved = line.approved_by_ids if line.approval_mode == "all" else self.env["res.users"]
+            for user in line.reviewer_ids - approved:
                 vals_list.append(
                     {
                         "res_model": line.res_model,

@@ -131,7 +131,8 @@ class CrmReviewMixin(models.AbstractModel):
                 )
             else:
                 record.review_step_label = False
-            waiting_for = reviewers - pending[0].approved_by_ids if pending else reviewers
+            all_mode = pending and pending[0].approval_mode == "all"
+            waiting_for = reviewers - pending[0].approved_by_ids if all_mode else reviewers
             record.review_to_me = bool(waiting_for & (user | substituted))
             record.review_can_decide = record.review_to_me
             record.review_submitted_by_me = bool(chain) and chain[0].submitter_id == user
@@ -488,41 +489,31 @@ class CrmReviewMixin(models.AbstractModel):
             self.env["crm.review"].sudo().browse([line.id for line in first.values() if line.state == "waiting"])
         )
         now = fields.Datetime.now()
-        admins = self.env.ref("crm_review.group_review_manager").sudo().all_user_ids
         messages = {}
+        # Lines sharing reviewers and delay are written together: one UPDATE per group.
+        groups = defaultdict(lambda: self.env["crm.review"].sudo())
+        shared = {}  # (step, submitter) -> reviewers, for steps that do not depend on the record
         for line in to_activate:
-            record = self.browse(line.res_id)
-            reviewers = (
-                line.step_id._resolve_reviewers(record, line.submitter_id) if line.step_id else line.reviewer_ids
-            )
-            if not line.rule_id.allow_self_approval:
-                reviewers -= line.submitter_id
-            if not reviewers:
-                # Nobody left to ask: the review administrators decide rather than the review stalling.
-                reviewers = admins.filtered(lambda u: not u.share) - (
-                    line.submitter_id if not line.rule_id.allow_self_approval else self.env["res.users"]
-                )
-            if not reviewers:
-                raise UserError(
-                    self.env._(
-                        "Nobody can review step %(step)s of %(record)s: set reviewers on the rule.",
-                        step=line.name,
-                        record=record.display_name,
-                    )
-                )
+            key = (line.step_id.id, line.submitter_id.id)
+            if line.step_id and line.step_id.approver_type in ("users", "group") and key in shared:
+                reviewers = shared[key]
+            else:
+                reviewers = shared[key] = self.browse(line.res_id)._review_line_reviewers(line)
             delay = line.rule_id.reminder_after_hours
-            line.write(
-                {
-                    "state": "pending",
-                    "pending_since": now,
-                    "reviewer_ids": [Command.set(reviewers.ids)],
-                    "next_reminder_at": now + timedelta(hours=delay) if delay else False,
-                }
-            )
-            messages[record.id] = self.env._(
+            groups[(tuple(reviewers.ids), delay)] |= line
+            messages[line.res_id] = self.env._(
                 "Step %(step)s is waiting for %(reviewers)s.",
                 step=line.name,
                 reviewers=self._review_users_label(reviewers),
+            )
+        for (reviewer_ids, delay), group in groups.items():
+            group.write(
+                {
+                    "state": "pending",
+                    "pending_since": now,
+                    "reviewer_ids": [Command.set(list(reviewer_ids))],
+                    "next_reminder_at": now + timedelta(hours=delay) if delay else False,
+                }
             )
         to_activate._review_schedule_activities()
         if done:
@@ -530,6 +521,26 @@ class CrmReviewMixin(models.AbstractModel):
             for record in done:
                 messages[record.id] = self.env._("The review is complete: approved.")
         return messages
+
+    def _review_line_reviewers(self, line):
+        """Reviewers of ``line`` for this record: never the submitter unless the rule allows it."""
+        self.ensure_one()
+        reviewers = line.step_id._resolve_reviewers(self, line.submitter_id) if line.step_id else line.reviewer_ids
+        others = self.env["res.users"] if line.rule_id.allow_self_approval else line.submitter_id
+        reviewers -= others
+        if not reviewers:
+            # Nobody left to ask: the review administrators decide rather than the review stalling.
+            admins = self.env.ref("crm_review.group_review_manager").sudo().all_user_ids
+            reviewers = admins.filtered(lambda u: not u.share) - others
+        if not reviewers:
+            raise UserError(
+                self.env._(
+                    "Nobody can review step %(step)s of %(record)s: set reviewers on the rule.",
+                    step=line.name,
+                    record=self.sudo().display_name,
+                )
+            )
+        return reviewers
 
     def action_review_approve(self, comment=None):
         """Approve the current step of the records as the current user."""
@@ -646,7 +657,9 @@ class CrmReviewMixin(models.AbstractModel):
                     )
                 )
             acting_for = self._review_acting_for(line)
-            if not acting_for or not (acting_for - line.approved_by_ids):
+            # Only "all" steps collect approvals before they finish.
+            already = line.approved_by_ids if line.approval_mode == "all" else self.env["res.users"]
+            if not acting_for or not (acting_for - already):
                 raise AccessError(
                     self.env._(
                         "You are not a reviewer of step %(step)s of %(record)s (reviewers: %(reviewers)s).",

@@ -3,7 +3,6 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools.safe_eval import datetime, dateutil, safe_eval, time
 
-
 # Up to this many records, rule conditions are evaluated in memory rather than in SQL.
 IN_MEMORY_MATCH = 20
 
