@@ -178,15 +178,15 @@ class CrmReviewRule(models.Model):
     def _match(self, records, rules_domains):
         """{rule: records matching its domain}; a few records are matched in memory (no query)."""
         result = {}
-        records = records.sudo().with_context(active_test=False)
+        candidates = records.sudo().with_context(active_test=False)
         in_memory = len(records) <= IN_MEMORY_MATCH
         for rule, domain in rules_domains:
             if in_memory:
-                matching = records.filtered_domain(domain)
+                matching = candidates.filtered_domain(domain)
             else:
-                matching = records.search(domain & Domain("id", "in", records.ids))
+                matching = candidates.search(domain & Domain("id", "in", records.ids))
             if matching:
-                result[rule] = records.browse(matching.ids).with_env(self.env).with_context(records.env.context)
+                result[rule] = records.browse(matching.ids)
         return result
 
     @api.model
