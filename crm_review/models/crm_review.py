@@ -165,7 +165,7 @@ class CrmReview(models.Model):
 
     def _review_schedule_activities(self):
         """One "Review" to-do per reviewer of each pending line, created in one batch."""
-        activity_type = self.env.ref("crm_review.mail_activity_type_review")
+        activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review")
         deadline = fields.Date.context_today(self)
         vals_list = []
         for line in self:
@@ -175,7 +175,7 @@ class CrmReview(models.Model):
                     {
                         "res_model": line.res_model,
                         "res_id": line.res_id,
-                        "activity_type_id": activity_type.id,
+                        "activity_type_id": activity_type_id,
                         "user_id": user.id,
                         "summary": self.env._("Review: %(step)s", step=line.name),
                         "date_deadline": deadline,

@@ -758,7 +758,7 @@ class CrmReviewMixin(models.AbstractModel):
 
     def _review_schedule_fix_activities(self, lines, reason, note):
         line_of = {line.res_id: line for line in lines}
-        activity_type = self.env.ref("crm_review.mail_activity_type_review_fix")
+        activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review_fix")
         body = Markup("<p><b>%s</b></p>") % reason.name
         if reason.guidance:
             body += Markup("<p>%s</p>") % reason.guidance
@@ -769,7 +769,7 @@ class CrmReviewMixin(models.AbstractModel):
                 {
                     "res_model": self._name,
                     "res_id": record.id,
-                    "activity_type_id": activity_type.id,
+                    "activity_type_id": activity_type_id,
                     "user_id": line_of[record.id].submitter_id.id,
                     "summary": self.env._("Fix and resubmit"),
                     "note": body,
@@ -804,7 +804,7 @@ class CrmReviewMixin(models.AbstractModel):
             .sudo()
             .all_user_ids.filtered(lambda u: not u.share and u.id != 1)
         )
-        activity_type = self.env.ref("crm_review.mail_activity_type_review_escalation")
+        activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review_escalation")
         vals, bodies = [], {}
         escalated = self.browse()
         for line in limited:
@@ -825,7 +825,7 @@ class CrmReviewMixin(models.AbstractModel):
                 {
                     "res_model": self._name,
                     "res_id": record.id,
-                    "activity_type_id": activity_type.id,
+                    "activity_type_id": activity_type_id,
                     "user_id": target.id,
                     "summary": self.env._("Rejection limit reached"),
                     "note": bodies[record.id],

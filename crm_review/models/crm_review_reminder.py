@@ -86,7 +86,7 @@ class CrmReview(models.Model):
 
     def _escalate_overdue(self):
         """Reminded enough: tell the reviewers' managers (or the escalation user, or the admins)."""
-        activity_type = self.env.ref("crm_review.mail_activity_type_review_escalation")
+        activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review_escalation")
         admins = self.env.ref("crm_review.group_review_manager").all_user_ids.filtered(
             lambda u: not u.share and u.id != 1
         )
@@ -105,7 +105,7 @@ class CrmReview(models.Model):
                 {
                     "res_model": line.res_model,
                     "res_id": line.res_id,
-                    "activity_type_id": activity_type.id,
+                    "activity_type_id": activity_type_id,
                     "user_id": target.id,
                     "summary": self.env._("Overdue review: %(step)s", step=line.name),
                     "note": body,
