@@ -107,3 +107,12 @@ class TestReviewContract(ReviewCommon):
         contract.with_user(legal).action_review_approve()
         self.assertEqual(contract.review_state, "approved")
         self.assertEqual(contract.with_user(legal).name, "Maintenance", "still readable after deciding")
+
+    def test_manual_invoice_wizard_skips_unapproved(self):
+        contract = self._contract()
+        wizard = self.env["contract.manually.create.invoice"].create({"invoice_date": "2020-02-01"})
+        self.assertNotIn(contract, wizard.contract_to_invoice_ids)
+        contract.with_user(self.contract_user).action_review_submit()
+        contract.with_user(self.reviewer).action_review_approve()
+        wizard = self.env["contract.manually.create.invoice"].create({"invoice_date": "2020-02-01"})
+        self.assertIn(contract, wizard.contract_to_invoice_ids)
