@@ -7,18 +7,21 @@ from .common import ReviewCommon
 
 @tagged("post_install", "-at_install")
 class TestReviewPayment(AccountPaymentCommon, ReviewCommon):
-    def test_online_payment_of_unapproved_order_waits(self):
-        order = self._order()
-        order.with_user(self.salesman).action_review_submit()
-        tx = self._create_transaction(
+    def _pay_online(self, order, reference):
+        """A done online payment of the whole order, processed as the payment flow does."""
+        self._create_transaction(
             flow="redirect",
             sale_order_ids=[order.id],
             state="done",
             amount=order.amount_total,
             currency_id=order.currency_id.id,
-            reference="RV-PAY-1",
-        )
-        tx._post_process()  # must not raise inside payment processing
+            reference=reference,
+        )._post_process()
+
+    def test_online_payment_of_unapproved_order_waits(self):
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        self._pay_online(order, "RV-PAY-1")  # must not raise inside payment processing
         self.assertIn(order.state, ("draft", "sent"), "the order waits for its review")
         self.assertEqual(order.review_state, "pending")
         note = order.message_ids.filtered(lambda m: "RV-PAY-1" in (m.body or ""))
@@ -35,13 +38,5 @@ class TestReviewPayment(AccountPaymentCommon, ReviewCommon):
         order.with_user(self.salesman).action_review_submit()
         order.with_user(self.reviewer).action_review_approve()
         order.with_user(self.reviewer2).action_review_approve()
-        tx = self._create_transaction(
-            flow="redirect",
-            sale_order_ids=[order.id],
-            state="done",
-            amount=order.amount_total,
-            currency_id=order.currency_id.id,
-            reference="RV-PAY-2",
-        )
-        tx._post_process()
+        self._pay_online(order, "RV-PAY-2")
         self.assertEqual(order.state, "sale")
