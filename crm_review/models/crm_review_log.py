@@ -34,6 +34,24 @@ class CrmReviewLog(models.Model):
     note = fields.Text("Comment", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
 
+    @api.model
+    def _entry(self, action, res_model, res_id, res_name, company_id, line=None, reason=None, note=None):
+        """Values of one audit-trail row (created in batches by the review engine)."""
+        return {
+            "res_model": res_model,
+            "res_id": res_id,
+            "res_name": res_name,
+            "review_id": line.id if line else False,
+            "step_name": line.name if line else False,
+            "rule_id": line.rule_id.id if line else False,
+            "action": action,
+            "user_id": self.env.uid,
+            "date": fields.Datetime.now(),
+            "reason_id": reason.id if reason else False,
+            "note": note or False,
+            "company_id": company_id or False,
+        }
+
     def write(self, vals):
         # sudo() bypasses the access rules; the trail stays immutable for everybody.
         if self:

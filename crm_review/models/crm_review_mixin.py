@@ -310,29 +310,23 @@ class CrmReviewMixin(models.AbstractModel):
 
     def _review_log(self, action, lines=None, reason=None, notes=None):
         """Append audit-trail rows, one per record (or per line when given)."""
-        now = fields.Datetime.now()
-        records = self.sudo()
-        names = {record.id: record.display_name for record in records}
-        company = {record.id: (record.company_id.id if "company_id" in record._fields else False) for record in records}
+        Log = self.env["crm.review.log"].sudo()
         line_of = {line.res_id: line for line in (lines or [])}
         notes = notes or {}
-        self.env["crm.review.log"].sudo().create(
+        has_company = "company_id" in self._fields
+        Log.create(
             [
-                {
-                    "res_model": self._name,
-                    "res_id": record.id,
-                    "res_name": names[record.id],
-                    "review_id": line_of[record.id].id if record.id in line_of else False,
-                    "step_name": line_of[record.id].name if record.id in line_of else False,
-                    "rule_id": line_of[record.id].rule_id.id if record.id in line_of else False,
-                    "action": action,
-                    "user_id": self.env.uid,
-                    "date": now,
-                    "reason_id": reason.id if reason else False,
-                    "note": notes.get(record.id) or False,
-                    "company_id": company[record.id],
-                }
-                for record in self
+                Log._entry(
+                    action,
+                    self._name,
+                    record.id,
+                    record.display_name,
+                    record.company_id.id if has_company else False,
+                    line=line_of.get(record.id),
+                    reason=reason,
+                    note=notes.get(record.id),
+                )
+                for record in self.sudo()
             ]
         )
 

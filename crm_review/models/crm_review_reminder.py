@@ -129,23 +129,19 @@ class CrmReview(models.Model):
 
     def _log_lines(self, action, notes=None):
         """Audit-trail rows for these lines, in one batch."""
-        now = fields.Datetime.now()
+        Log = self.env["crm.review.log"].sudo()
         notes = notes or {}
-        self.env["crm.review.log"].sudo().create(
+        Log.create(
             [
-                {
-                    "res_model": line.res_model,
-                    "res_id": line.res_id,
-                    "res_name": line.res_name,
-                    "review_id": line.id,
-                    "step_name": line.name,
-                    "rule_id": line.rule_id.id,
-                    "action": action,
-                    "user_id": self.env.uid,
-                    "date": now,
-                    "note": notes.get(line.id) or False,
-                    "company_id": line.company_id.id,
-                }
+                Log._entry(
+                    action,
+                    line.res_model,
+                    line.res_id,
+                    line.res_name,
+                    line.company_id.id,
+                    line=line,
+                    note=notes.get(line.id),
+                )
                 for line in self
             ]
         )
