@@ -7,6 +7,7 @@ from . import crm_review_log
 from . import crm_review_reminder
 from . import res_users
 from . import mail_activity
+from . import mail_thread
 from . import res_partner
 from . import sale_order
 from . import sale_order_line

@@ -19,7 +19,7 @@ class CrmReview(models.Model):
 
     res_model = fields.Char("Model", required=True, readonly=True, index=True)
     res_id = fields.Many2oneReference("Record", model_field="res_model", required=True, readonly=True)
-    res_name = fields.Char("Document", compute="_compute_res_name")
+    res_name = fields.Char("Document", readonly=True, help="Name of the record when it was submitted.")
     rule_id = fields.Many2one("crm.review.rule", readonly=True, ondelete="set null", index="btree_not_null")
     step_id = fields.Many2one("crm.review.step", "Rule step", readonly=True, ondelete="set null")
     name = fields.Char("Step", required=True, readonly=True)
@@ -54,7 +54,7 @@ class CrmReview(models.Model):
         "user_id",
         string="Reviewers",
         readonly=True,
-        help="Fixed when the step becomes pending.",
+        help="Fixed when the record is submitted: the whole route is known from the start.",
     )
     approved_by_ids = fields.Many2many(
         "res.users", "crm_review_approved_by_rel", "review_id", "user_id", string="Approved by", readonly=True
@@ -101,14 +101,6 @@ class CrmReview(models.Model):
         )
         return domain if (operator == "=") == value else ~domain
 
-    @api.depends("res_model", "res_id")
-    def _compute_res_name(self):
-        for model, lines in self.grouped("res_model").items():
-            records = self.env[model].browse(lines.mapped("res_id")).sudo().exists()
-            names = dict(zip(records.ids, records.mapped("display_name"), strict=False))
-            for line in lines:
-                line.res_name = names.get(line.res_id, "")
-
     def action_open_record(self):
         """Open the reviewed record."""
         self.ensure_one()
@@ -127,7 +119,7 @@ class CrmReview(models.Model):
     def _review_close(self):
         """Take lines out of the current review: open steps are cancelled, decisions kept."""
         open_lines = self.filtered(lambda line: line.state in ("waiting", "pending"))
-        open_lines._review_unlink_activities()
+        open_lines._review_remove_activities()
         open_lines.write({"state": "cancelled", "is_current": False})
         (self - open_lines).write({"is_current": False})
 
@@ -137,48 +129,34 @@ class CrmReview(models.Model):
             return 0.0
         return round((now - self.pending_since).total_seconds() / 3600.0, 2)
 
-    def _review_activity_domain(self, users=None):
+    def _review_remove_activities(self, users=None):
+        """Remove the review to-dos of these steps (of all reviewers, or only of ``users``)."""
         type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review")
-        domain = Domain.OR(
-            Domain("res_model", "=", model) & Domain("res_id", "in", lines.mapped("res_id"))
-            for model, lines in self.grouped("res_model").items()
-        )
-        domain &= Domain("activity_type_id", "=", type_id)
-        if users is not None:
-            domain &= Domain("user_id", "in", users.ids)
-        return domain
-
-    def _review_unlink_activities(self, users=None):
-        """Remove the review to-dos of these steps (all reviewers, or only ``users``)."""
-        if self:
-            self.env["mail.activity"].sudo().search(self._review_activity_domain(users)).unlink()
-
-    def _review_done_activities(self, users, close_others):
-        """Mark the deciders' to-dos done (archived, as Odoo does), and remove the others' if asked."""
-        if not self:
-            return
-        activities = self.env["mail.activity"].sudo().search(self._review_activity_domain())
-        done = activities.filtered(lambda activity: activity.user_id in users)
-        done.write({"active": False})
-        if close_others:
-            (activities - done).unlink()
+        for model, lines in self.grouped("res_model").items():
+            self.env["mail.activity"]._review_remove(
+                model, set(lines.mapped("res_id")), [type_id], None if users is None else users.ids
+            )
 
     def _review_schedule_activities(self):
         """One "Review" to-do per reviewer of each pending line, created in one batch."""
         activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review")
-        deadline = fields.Date.context_today(self)
+        today = fields.Date.context_today(self)
         vals_list = []
         for line in self:
             approved = line.approved_by_ids if line.approval_mode == "all" else self.env["res.users"]
             for user in line.reviewer_ids - approved:
-                vals_list.append(
-                    {
-                        "res_model": line.res_model,
-                        "res_id": line.res_id,
-                        "activity_type_id": activity_type_id,
-                        "user_id": user.id,
-                        "summary": self.env._("Review: %(step)s", step=line.name),
-                        "date_deadline": deadline,
-                    }
-                )
+                vals = {
+                    "res_model": line.res_model,
+                    "res_id": line.res_id,
+                    "activity_type_id": activity_type_id,
+                    "user_id": user.id,
+                    "summary": self.env._("Review: %(step)s", step=line.name),
+                    # Due when the reviewers are to be reminded (today without reminders).
+                    "date_deadline": fields.Date.context_today(self, line.next_reminder_at)
+                    if line.next_reminder_at
+                    else today,
+                }
+                if line.res_name:
+                    vals["res_name"] = line.res_name  # spares reading the record
+                vals_list.append(vals)
         self.env["mail.activity"]._review_create(vals_list)

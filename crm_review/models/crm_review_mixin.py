@@ -1,12 +1,48 @@
 from collections import defaultdict
 from datetime import timedelta
+from typing import NamedTuple
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
+from odoo.tools.mail import formataddr, generate_tracking_message_id
+
+from .crm_review_rule import IN_MEMORY_MATCH
+
+# Columns of crm.review read with the lines (their reviewers come along in the same query).
+LINE_FIELDS = (
+    "res_model",
+    "res_id",
+    "res_name",
+    "name",
+    "state",
+    "position",
+    "submission",
+    "is_current",
+    "submitter_id",
+    "rule_id",
+    "step_id",
+    "approval_mode",
+    "comment_required",
+    "pending_since",
+    "company_id",
+    "team_id",
+)
+
+
+class UserInfo(NamedTuple):
+    """What the engine needs of a user for labels, to-dos and messages."""
+
+    name: str
+    tz: str
+    partner_id: int
+    email: str
+    usable: bool  # active internal user
+    active: bool
+
 
 # Only ``_review_write_state`` holds this object; no RPC call can put it in a context.
 _REVIEW_WRITE = object()
@@ -57,6 +93,7 @@ class CrmReviewMixin(models.AbstractModel):
     )
     review_reviewer_ids = fields.Many2many("res.users", string="Current reviewers", compute="_compute_review_status")
     review_step_label = fields.Char("Review step", compute="_compute_review_status")
+    review_reviewers_label = fields.Char("Waiting for", compute="_compute_review_status")
     review_submitter_id = fields.Many2one("res.users", string="Submitted by", compute="_compute_review_status")
     review_can_decide = fields.Boolean(compute="_compute_review_status")
     review_to_me = fields.Boolean("To review by me", compute="_compute_review_status", search="_search_review_to_me")
@@ -89,28 +126,80 @@ class CrmReviewMixin(models.AbstractModel):
         domain = Domain.OR(domain for _rule_id, domain in specs) if specs else Domain.FALSE
         return domain if (operator == "=") == value else ~domain
 
-    def _review_lines(self, domain=None, lock=False):
-        """Current review lines of the records, in one query (locked for update if asked)."""
+    def _review_lines(self, domain=None, lock=False, users_info=None):
+        """Current review lines of the records with their reviewers, in one query.
+
+        With ``users_info`` (a dict), the UserInfo of the lines' reviewers and
+        submitters and of the current user come along in the same query.
+        With ``lock``, the lines are locked for update and read in the same
+        statement: the values are the ones committed by whoever held the lock
+        before us (two reviewers deciding at the same moment: the second one
+        waits, then sees the step decided).
+        """
+        # Inactive reviewers are left out by the query: no need to filter them again on each access.
+        Review = self.env["crm.review"].sudo().with_context(active_test=False)
+        if not self.ids:
+            return Review
         base = Domain("res_model", "=", self._name) & Domain("res_id", "in", self.ids) & Domain("is_current", "=", True)
-        Review = self.env["crm.review"].sudo()
-        fnames = ["res_id", "name", "state", "position", "submitter_id", "rule_id", "step_id", "approval_mode"]
-        if not lock:
-            return Review.search_fetch(base & Domain(domain or []), fnames, order="position, id")
-        # Lock first, read after: the values read are the ones committed by
-        # whoever held the lock before us.
         query = Review._search(base & Domain(domain or []), order="position, id")
-        rows = self.env.execute_query(
-            SQL("%s FOR UPDATE OF %s", query.select(SQL.identifier(Review._table, "id")), SQL.identifier(Review._table))
-        )
-        Review.invalidate_model()
-        return Review.browse([row[0] for row in rows])
+        fields_ = [Review._fields[name] for name in LINE_FIELDS]
+        table = SQL.identifier(Review._table, "id")
+        Review.flush_model(["reviewer_ids", "approved_by_ids"])
+        self.env["res.users"].flush_model(["active"])
+        terms = [
+            table,
+            *[Review._field_to_sql(Review._table, field.name, query) for field in fields_],
+            SQL(
+                "ARRAY(SELECT rel.user_id FROM crm_review_reviewer_rel rel JOIN res_users u ON u.id = rel.user_id"
+                " WHERE rel.review_id = %s AND u.active ORDER BY rel.user_id)",
+                table,
+            ),
+            SQL(
+                "ARRAY(SELECT rel.user_id FROM crm_review_approved_by_rel rel WHERE rel.review_id = %s"
+                " ORDER BY rel.user_id)",
+                table,
+            ),
+        ]
+        if users_info is not None:
+            self._review_flush_users()
+            terms.append(
+                SQL(
+                    "(SELECT json_agg(json_build_array(u.id, p.name, p.tz, p.id, p.email,"
+                    " u.active AND NOT u.share, u.active))"
+                    " FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
+                    " WHERE u.id = %s OR u.id = %s OR u.id IN"
+                    " (SELECT rel.user_id FROM crm_review_reviewer_rel rel WHERE rel.review_id = %s))",
+                    self.env.uid,
+                    SQL.identifier(Review._table, "submitter_id"),
+                    table,
+                )
+            )
+        sql = query.select(*terms)
+        if lock:
+            sql = SQL("%s FOR UPDATE OF %s", sql, SQL.identifier(Review._table))
+        rows = self.env.execute_query(sql)
+        if users_info is not None:
+            users_info.update(self._review_remember_users({tuple(user) for row in rows for user in row[-1] or ()}))
+            rows = [row[:-1] for row in rows]
+        lines = Review.browse([row[0] for row in rows])
+        if lock:
+            lines.invalidate_recordset()
+        columns = list(zip(*rows, strict=True)) if rows else []
+        for index, field in enumerate([*fields_, Review._fields["reviewer_ids"], Review._fields["approved_by_ids"]], 1):
+            values = columns[index] if columns else ()
+            if field.type == "many2many":
+                values = [tuple(ids) for ids in values]
+            field._insert_cache(lines, values)
+        return lines
 
     @api.depends("review_state")
     @api.depends_context("uid")
     def _compute_review_status(self):
         user = self.env.user
         in_review = self.filtered(lambda r: r.review_state in ("pending", "approved", "rejected"))
-        lines = in_review._review_lines() if in_review.ids else self.env["crm.review"]
+        # A form (or a few records) shows the reviewers' names next: read them with the lines.
+        users_info = {} if len(in_review) <= IN_MEMORY_MATCH else None
+        lines = in_review._review_lines(users_info=users_info) if in_review.ids else self.env["crm.review"]
         by_record = defaultdict(list)
         for line in lines:
             by_record[line.res_id].append(line)
@@ -120,6 +209,7 @@ class CrmReviewMixin(models.AbstractModel):
             pending = [line for line in chain if line.state == "pending"]
             reviewers = self.env["res.users"].union(*[line.reviewer_ids for line in pending])
             record.review_reviewer_ids = reviewers
+            record.review_reviewers_label = bool(pending) and self._review_users_label(reviewers, users_info)
             record.review_submitter_id = chain[0].submitter_id if chain else False
             if pending:
                 line = pending[0]
@@ -184,7 +274,8 @@ class CrmReviewMixin(models.AbstractModel):
     def _review_write_state(self, state):
         """Set ``review_state``; the only code path allowed to do so."""
         if self:
-            self.sudo().with_context(crm_review_write=_REVIEW_WRITE).write({"review_state": state})
+            # The review posts its own notes: no tracking (it would read every tracked field first).
+            self.sudo().with_context(crm_review_write=_REVIEW_WRITE, mail_notrack=True).write({"review_state": state})
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -302,36 +393,132 @@ class CrmReviewMixin(models.AbstractModel):
         )
         return team.user_id
 
-    def _review_post(self, bodies):
-        """One internal note per record (never shown to customers, no email)."""
-        if bodies:
-            records = self.browse(list(bodies))
-            records.sudo()._message_log_batch(bodies=bodies, author_id=self.env.user.partner_id.id)
+    def _review_post(self, bodies, author=None):
+        """One internal note per record (never shown to customers, no email, no notification).
 
-    def _review_log(self, action, lines=None, reason=None, notes=None):
-        """Append audit-trail rows, one per record (or per line when given)."""
+        :param author: UserInfo of the current user, when already read
+        """
+        if not bodies:
+            return
+        if author is None:
+            author = self._review_users_info([self.env.uid])[self.env.uid]
+        records = self.browse(list(bodies)).sudo()
+        base = {
+            "author_id": author.partner_id,
+            "email_from": formataddr((author.name, author.email)) if author.email else False,
+            "model": self._name,
+            "message_type": "notification",
+            "is_internal": True,
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+            "email_add_signature": False,
+            # An internal note is never emailed: no reply address to work out.
+            "reply_to": False,
+            "record_alias_domain_id": False,
+            "record_company_id": False,
+        }
+        records._message_create(
+            [
+                dict(
+                    base,
+                    res_id=record_id,
+                    body=escape(bodies[record_id]),
+                    message_id=generate_tracking_message_id("message-notify"),
+                )
+                for record_id in records.ids
+            ]
+        )
+
+    def _review_log(self, action, lines=None, reason=None, notes=None, names=None):
+        """Append audit-trail rows, one per record (or per line when given).
+
+        :param names: {record id: display name}, when already known (saves reading the records)
+        """
         Log = self.env["crm.review.log"].sudo()
         line_of = {line.res_id: line for line in (lines or [])}
         notes = notes or {}
+        if names is None:
+            names = {record.id: record.display_name for record in self.sudo()}
         has_company = "company_id" in self._fields
-        Log.create(
-            [
+        vals_list = []
+        for record in self:
+            line = line_of.get(record.id)
+            if line:
+                company_id = line.company_id.id
+            else:
+                company_id = record.sudo().company_id.id if has_company else False
+            vals_list.append(
                 Log._entry(
                     action,
                     self._name,
                     record.id,
-                    record.display_name,
-                    record.company_id.id if has_company else False,
-                    line=line_of.get(record.id),
+                    names.get(record.id),
+                    company_id,
+                    line=line,
                     reason=reason,
                     note=notes.get(record.id),
                 )
-                for record in self.sudo()
-            ]
-        )
+            )
+        Log.create(vals_list)
 
-    def _review_users_label(self, users):
-        return ", ".join(users.mapped("name")) or self.env._("nobody")
+    def _review_users_info(self, user_ids, group_ids=()):
+        """{user id: UserInfo} in one query (names, time zones and partners of reviewers and authors).
+
+        With ``group_ids``, the members of these groups (and of the groups
+        implying them) come along: ``(info, {group id: member ids})``.
+        """
+        user_ids = tuple({uid for uid in user_ids if uid}) or (0,)
+        closure = {}
+        if group_ids:
+            definitions = self.env["res.groups"]._get_group_definitions()
+            closure = {gid: {gid, *definitions.get_subset_ids([gid])} for gid in group_ids}
+        all_gids = tuple({gid for gids in closure.values() for gid in gids}) or (0,)
+        if user_ids == (0,) and all_gids == (0,):
+            return ({}, {}) if group_ids else {}
+        self._review_flush_users()
+        self.env["res.users"].flush_model(["group_ids"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT u.id, p.name, p.tz, p.id, p.email, u.active AND NOT u.share, u.active,"
+                " ARRAY(SELECT r.gid FROM res_groups_users_rel r WHERE r.uid = u.id AND r.gid IN %s)"
+                " FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
+                " WHERE u.id IN %s OR u.id IN (SELECT r.uid FROM res_groups_users_rel r WHERE r.gid IN %s)",
+                all_gids,
+                user_ids,
+                all_gids,
+            )
+        )
+        info = self._review_remember_users([row[:-1] for row in rows])
+        if not group_ids:
+            return info
+        members = {gid: {row[0] for row in rows if row[5] and gids & set(row[-1])} for gid, gids in closure.items()}
+        return info, members
+
+    def _review_flush_users(self):
+        self.env["res.users"].flush_model(["active", "share", "partner_id"])
+        self.env["res.partner"].flush_model(["name", "tz", "email"])
+
+    def _review_remember_users(self, rows):
+        """{user id: UserInfo} from rows (id, name, tz, partner id, email, usable, active).
+
+        The names and time zones are also handed to the ORM cache, so that the
+        to-dos created next and the reviewers' names shown next are not read again.
+        """
+        info = {row[0]: UserInfo(*row[1:]) for row in rows}
+        if info:
+            users = self.env["res.users"].browse(list(info))
+            users._fields["name"]._insert_cache(users, [user.name for user in info.values()])
+            users._fields["tz"]._insert_cache(users, [user.tz or False for user in info.values()])
+            users._fields["partner_id"]._insert_cache(users, [user.partner_id for user in info.values()])
+            users._fields["active"]._insert_cache(users, [user.active for user in info.values()])
+        return info
+
+    def _review_users_label(self, users, users_info=None):
+        """Names of ``users`` (a recordset), sorted; from ``users_info`` when it has them all."""
+        if users_info is not None and all(uid in users_info for uid in users.ids):
+            names = sorted(users_info[uid].name for uid in users.ids)
+        else:
+            names = sorted(users.mapped("name"))
+        return ", ".join(names) or self.env._("nobody")
 
     def _review_status_text(self):
         """Plain sentence for refusals: state, step and who is reviewing."""
@@ -362,40 +549,65 @@ class CrmReviewMixin(models.AbstractModel):
         """Submit the records for review (or resubmit them after a rejection)."""
         if not self:
             return True
-        self.check_access("read")
+        # Access check and the values rules and messages read, in one query.
+        self.fetch(None)
         if not self.env.user.has_group("crm_review.group_review_submitter"):
             raise AccessError(self.env._("Only review submitters can submit records for review."))
         for record in self:
             if record.review_state == "pending":
                 raise UserError(self.env._("%(record)s is already under review.", record=record.display_name))
+        names = {record.id: record.display_name for record in self}
         steps_by_record = self._review_plan_steps()
-        previous = self._review_lines()
-        line_vals, carried = self._review_prepare_lines(steps_by_record, previous)
+        reviewed_before = self.filtered("review_state")
+        previous = reviewed_before._review_lines() if reviewed_before else self.env["crm.review"].sudo()
+        line_vals, carried, users_info = self._review_prepare_lines(steps_by_record, previous, names)
         (previous - carried)._review_close()
         new_lines = self.env["crm.review"].sudo().create(line_vals)
-        self._review_write_state("pending")
-        self._review_close_fix_activities()
-        self._review_log("submit")
+        open_ids = set(new_lines.filtered(lambda line: line.state == "pending").mapped("res_id"))
+        rejected = reviewed_before.filtered(lambda r: r.review_state == "rejected")
+        self.filtered(lambda r: r.id in open_ids)._review_write_state("pending")
+        done = self.filtered(lambda r: r.id not in open_ids)
+        done._review_write_state("approved")
+        rejected._review_close_fix_activities()
+        self._review_log("submit", names=names)
         skipped = new_lines.filtered(lambda line: line.state == "skipped")
         if skipped:
-            self.browse(skipped.mapped("res_id"))._review_log("skip", lines=skipped)
-        activated = self._review_activate_next()
+            self.browse(skipped.mapped("res_id"))._review_log("skip", lines=skipped, names=names)
+        pending = new_lines.filtered(lambda line: line.state == "pending")
+        pending._review_schedule_activities()
+        next_step = {line.res_id: self._review_waiting_sentence(line, users_info) for line in pending}
         self._review_post(
             {
-                record.id: Markup("%s<br/>%s") % (self.env._("Submitted for review."), activated.get(record.id, ""))
+                record.id: Markup("%s<br/>%s")
+                % (
+                    self.env._("Submitted for review."),
+                    next_step.get(record.id) or self.env._("The review is complete: approved."),
+                )
                 for record in self
-            }
+            },
+            author=users_info[self.env.uid],
         )
         return True
 
+    def _review_waiting_sentence(self, line, users_info):
+        return self.env._(
+            "Step %(step)s is waiting for %(reviewers)s.",
+            step=line.name,
+            reviewers=self._review_users_label(line.reviewer_ids, users_info),
+        )
+
     def _review_plan_steps(self):
-        """{record id: [(step, applies)]} in review order; refuses records no rule applies to."""
+        """{record id: [(StepSpec, applies)]} in review order; refuses records no rule applies to."""
+        Rule = self.env["crm.review.rule"]
+        Step = self.env["crm.review.step"]
+        rules = Rule._rules_for(self.browse(self.ids))
+        specs = Rule._step_specs([rule.id for rule in rules])
         steps_by_record = defaultdict(list)
-        for rule, records in self.env["crm.review.rule"]._rules_for(self.browse(self.ids)).items():
-            for step in rule.step_ids:
-                applies = step._applies_to(records)
-                for record in records:
-                    steps_by_record[record.id].append((step, record in applies))
+        for rule, records in rules.items():
+            for spec in specs[rule.id]:
+                applies = set(Step._spec_applies_to(spec, records).ids)
+                for record_id in records.ids:
+                    steps_by_record[record_id].append((spec, record_id in applies))
         nothing = self.filtered(lambda r: not steps_by_record.get(r.id))
         if nothing:
             raise UserError(
@@ -405,170 +617,253 @@ class CrmReviewMixin(models.AbstractModel):
                 )
             )
         for steps in steps_by_record.values():
-            steps.sort(key=lambda s: (s[0].sequence, s[0].rule_id.sequence, s[0].rule_id.id, s[0].id))
+            steps.sort(key=lambda item: item[0].order)
         return steps_by_record
 
-    def _review_prepare_lines(self, steps_by_record, previous):
-        """Values of the new review lines, and the earlier approvals carried over.
+    def _review_prepare_lines(self, steps_by_record, previous, names):
+        """Values of the new review lines, the earlier approvals carried over, and the reviewers' UserInfo.
 
-        A resubmission after a rejection keeps the approved steps (continue
-        mode) unless one of the rules asks to restart from the first step.
+        The reviewers of every step are fixed at submission, so the whole route
+        is known from the start. A resubmission after a rejection keeps the
+        approved steps (continue mode) unless one of the rules asks to restart
+        from the first step. The first step left to decide is pending at once.
         """
+        Rule = self.env["crm.review.rule"]
         previous_by_record = previous.grouped("res_id")
         submission = self._review_next_submission()
+        reviewers, users_info = self._review_plan_reviewers(steps_by_record)
+        now = fields.Datetime.now()
         line_vals = []
         carried = self.env["crm.review"].sudo()
         for record in self:
             steps = steps_by_record[record.id]
             keep = self.env["crm.review"].sudo()
-            restart = any(step.rule_id.resubmit_mode == "restart" for step, _applies in steps)
+            restart = any(Rule._rule_info(spec.rule_id).resubmit_mode == "restart" for spec, _applies in steps)
             if record.review_state == "rejected" and not restart:
                 keep = previous_by_record.get(record.id, keep).filtered(
                     lambda line: line.state in ("approved", "skipped")
                 )
             kept = {line.step_id.id: line for line in keep}
-            for position, (step, applies) in enumerate(steps, start=1):
-                if step.id in kept:
-                    kept[step.id].write({"position": position, "submission": submission[record.id]})
-                    carried |= kept[step.id]
+            opened = False
+            for position, (spec, applies) in enumerate(steps, start=1):
+                if spec.id in kept:
+                    kept[spec.id].write({"position": position, "submission": submission[record.id]})
+                    carried |= kept[spec.id]
                     continue
-                state = "waiting" if applies else "skipped"
-                line_vals.append(record._review_line_vals(step, submission[record.id], position, state))
-        return line_vals, carried
+                vals = record._review_line_vals(spec, submission[record.id], position, names[record.id])
+                if not applies:
+                    vals["state"] = "skipped"
+                    line_vals.append(vals)
+                    continue
+                user_ids = [
+                    uid for uid in reviewers[record.id, spec.id] if uid in users_info and users_info[uid].usable
+                ]
+                vals["reviewer_ids"] = [Command.set(record._review_without_submitter(user_ids, spec, users_info))]
+                if not opened:
+                    opened = True
+                    vals.update(self._review_pending_values(spec.rule_id, now))
+                line_vals.append(vals)
+        return line_vals, carried, users_info
+
+    def _review_plan_reviewers(self, steps_by_record):
+        """Reviewers of the applying steps and their UserInfo.
+
+        Users and groups of every step are read in one query; steps naming a
+        user field or the manager are resolved per record.
+        :return: ({(record id, step id): reviewer ids}, {user id: UserInfo})
+        """
+        Step = self.env["crm.review.step"]
+        specs = {spec.id: spec for steps in steps_by_record.values() for spec, applies in steps if applies}
+        by_record = {}
+        for record in self:
+            for spec, applies in steps_by_record[record.id]:
+                if applies and spec.approver_type in ("field", "manager"):
+                    by_record[record.id, spec.id] = tuple(Step._spec_reviewers(spec, record, self.env.user).ids)
+        user_ids = {self.env.uid, *(uid for ids in by_record.values() for uid in ids)}
+        user_ids.update(uid for spec in specs.values() if spec.approver_type == "users" for uid in spec.user_ids)
+        group_ids = {spec.group_id for spec in specs.values() if spec.approver_type == "group"}
+        if group_ids:
+            users_info, members = self._review_users_info(user_ids, group_ids)
+        else:
+            users_info, members = self._review_users_info(user_ids), {}
+        result = {}
+        for record in self:
+            for spec, applies in steps_by_record[record.id]:
+                if not applies:
+                    continue
+                if spec.approver_type == "users":
+                    result[record.id, spec.id] = spec.user_ids
+                elif spec.approver_type == "group":
+                    result[record.id, spec.id] = tuple(sorted(members.get(spec.group_id, ())))
+                else:
+                    result[record.id, spec.id] = by_record[record.id, spec.id]
+        return result, users_info
+
+    def _review_without_submitter(self, user_ids, spec, users_info):
+        """Reviewers of a step: never the submitter unless the rule allows it.
+
+        Nobody left to ask: the review administrators decide rather than the
+        review stalling; nobody at all is an error naming the step.
+        """
+        self.ensure_one()
+        if not self.env["crm.review.rule"]._rule_info(spec.rule_id).allow_self_approval:
+            user_ids = [uid for uid in user_ids if uid != self.env.uid]
+        if not user_ids:
+            admins = self.env.ref("crm_review.group_review_manager").sudo().all_user_ids
+            admins = admins.filtered(lambda u: u.active and not u.share and u.id != self.env.uid)
+            users_info.update(self._review_users_info(admins.ids))
+            user_ids = admins.ids
+        if not user_ids:
+            raise UserError(
+                self.env._(
+                    "Nobody can review step %(step)s of %(record)s: set reviewers on the rule.",
+                    step=spec.name,
+                    record=self.sudo().display_name,
+                )
+            )
+        return user_ids
+
+    def _review_pending_values(self, rule_id, now):
+        delay = self.env["crm.review.rule"]._rule_info(rule_id).reminder_after_hours
+        return {
+            "state": "pending",
+            "pending_since": now,
+            "next_reminder_at": now + timedelta(hours=delay) if delay else False,
+        }
 
     def _review_next_submission(self):
-        """{record id: number of the new submission} (one read_group)."""
-        counts = dict(
-            self.env["crm.review"]
-            .sudo()
-            ._read_group(
-                [("res_model", "=", self._name), ("res_id", "in", self.ids)],
-                ["res_id"],
-                ["submission:max"],
+        """{record id: number of the new submission} (one read_group for records reviewed before)."""
+        reviewed = self.filtered("review_state")
+        counts = {}
+        if reviewed:
+            counts = dict(
+                self.env["crm.review"]
+                .sudo()
+                ._read_group(
+                    [("res_model", "=", self._name), ("res_id", "in", reviewed.ids)],
+                    ["res_id"],
+                    ["submission:max"],
+                )
             )
-        )
         return {record.id: (counts.get(record.id) or 0) + 1 for record in self}
 
-    def _review_line_vals(self, step, submission, position, state):
+    def _review_line_vals(self, spec, submission, position, res_name):
         self.ensure_one()
         return {
             "res_model": self._name,
             "res_id": self.id,
-            "rule_id": step.rule_id.id,
-            "step_id": step.id,
-            "name": step.name,
+            "res_name": res_name,
+            "rule_id": spec.rule_id,
+            "step_id": spec.id,
+            "name": spec.name,
             "position": position,
             "submission": submission,
-            "state": state,
-            "approval_mode": step.approval_mode,
-            "comment_required": step.comment_required,
+            "state": "waiting",
+            "approval_mode": spec.approval_mode,
+            "comment_required": spec.comment_required,
             "submitter_id": self.env.uid,
             "company_id": self.company_id.id if "company_id" in self._fields else False,
             "team_id": self.team_id.id if "team_id" in self._fields else False,
             "is_current": True,
         }
 
-    def _review_activate_next(self):
+    @api.model
+    def _review_write_step(self, line, state, **values):
+        """Write a line changing state, always on the same columns.
+
+        The ORM groups the rows of an UPDATE by the columns that changed: the
+        columns a value leaves unchanged are marked changed too, so that the
+        lines decided and activated in one call are written by one UPDATE.
+        """
+        vals = {
+            "state": state,
+            "is_current": line.is_current,
+            "pending_since": line.pending_since,
+            "next_reminder_at": False,
+            "done_by_id": False,
+            "done_date": False,
+            "note": False,
+            "reason_id": False,
+            "duration_hours": 0.0,
+        }
+        vals.update(values)
+        line.write(vals)
+        for fname in vals:
+            field = line._fields[fname]
+            field._update_cache(line, field._get_cache(line.env)[line.id], dirty=True)
+
+    def _review_activate_next(self, chain=None, users_info=None):
         """Make the first waiting step of each record pending, or approve the record.
 
-        The reviewers are fixed here, when the step becomes pending.
-        :return: {record id: sentence telling what happens next}
+        :param chain: current lines of the records, when already read
+        :param users_info: {user id: UserInfo} already read (completed here)
+        :return: ({record id: sentence telling what happens next}, {user id: UserInfo})
         """
-        lines = self._review_lines(Domain("state", "in", ("waiting", "pending")))
+        users_info = {} if users_info is None else users_info
+        if chain is None:
+            chain = self._review_lines(users_info=users_info)
+        ids = set(self.ids)
         first = {}
-        for line in lines:
-            first.setdefault(line.res_id, line)
-        done = self.filtered(lambda r: r.id not in first)
+        for line in chain:
+            if line.res_id in ids and line.state in ("waiting", "pending"):
+                first.setdefault(line.res_id, line)
         to_activate = (
             self.env["crm.review"].sudo().browse([line.id for line in first.values() if line.state == "waiting"])
         )
+        no_reviewer = to_activate.filtered(lambda line: not line.reviewer_ids)
+        if no_reviewer:
+            # Every reviewer fixed at submission has been archived since.
+            admins = self.env.ref("crm_review.group_review_manager").sudo().all_user_ids
+            no_reviewer.write({"reviewer_ids": [Command.set(admins.filtered(lambda u: not u.share).ids)]})
+        users_info.update(self._review_users_info({self.env.uid, *to_activate.reviewer_ids.ids} - set(users_info)))
         now = fields.Datetime.now()
         messages = {}
-        # Lines sharing reviewers and delay are written together: one UPDATE per group.
-        groups = defaultdict(lambda: self.env["crm.review"].sudo())
-        shared = {}  # (step, submitter) -> reviewers, for steps that do not depend on the record
         for line in to_activate:
-            key = (line.step_id.id, line.submitter_id.id)
-            if line.step_id and line.step_id.approver_type in ("users", "group") and key in shared:
-                reviewers = shared[key]
-            else:
-                reviewers = shared[key] = self.browse(line.res_id)._review_line_reviewers(line)
-            delay = line.rule_id.reminder_after_hours
-            groups[(tuple(reviewers.ids), delay)] |= line
-            messages[line.res_id] = self.env._(
-                "Step %(step)s is waiting for %(reviewers)s.",
-                step=line.name,
-                reviewers=self._review_users_label(reviewers),
-            )
-        for (reviewer_ids, delay), group in groups.items():
-            group.write(
-                {
-                    "state": "pending",
-                    "pending_since": now,
-                    "reviewer_ids": [Command.set(list(reviewer_ids))],
-                    "next_reminder_at": now + timedelta(hours=delay) if delay else False,
-                }
-            )
+            self._review_write_step(line, **self._review_pending_values(line.rule_id.id, now))
+            messages[line.res_id] = self._review_waiting_sentence(line, users_info)
         to_activate._review_schedule_activities()
+        done = self.filtered(lambda r: r.id not in first)
         if done:
             done._review_write_state("approved")
             for record in done:
                 messages[record.id] = self.env._("The review is complete: approved.")
-        return messages
-
-    def _review_line_reviewers(self, line):
-        """Reviewers of ``line`` for this record: never the submitter unless the rule allows it."""
-        self.ensure_one()
-        reviewers = line.step_id._resolve_reviewers(self, line.submitter_id) if line.step_id else line.reviewer_ids
-        others = self.env["res.users"] if line.rule_id.allow_self_approval else line.submitter_id
-        reviewers -= others
-        if not reviewers:
-            # Nobody left to ask: the review administrators decide rather than the review stalling.
-            admins = self.env.ref("crm_review.group_review_manager").sudo().all_user_ids
-            reviewers = admins.filtered(lambda u: not u.share) - others
-        if not reviewers:
-            raise UserError(
-                self.env._(
-                    "Nobody can review step %(step)s of %(record)s: set reviewers on the rule.",
-                    step=line.name,
-                    record=self.sudo().display_name,
-                )
-            )
-        return reviewers
+        return messages, users_info
 
     def action_review_approve(self, comment=None):
         """Approve the current step of the records as the current user."""
         if not self:
             return True
-        lines = self._review_decidable_lines()
+        users_info = {}
+        chain = self._review_lines(lock=True, users_info=users_info)
+        lines = self._review_decidable_lines(chain)
         missing_comment = lines.filtered(lambda line: line.comment_required and not comment)
         if missing_comment:
             if len(self) == 1 and not self.env.context.get("crm_review_no_wizard"):
                 return self._review_open_comment_wizard()
             raise UserError(self.env._("Step %(step)s needs a comment to be approved.", step=missing_comment[0].name))
         now = fields.Datetime.now()
-        user = self.env.user
         acting = self._review_me_and_substituted()
-        finished = self.env["crm.review"]
+        finished = self.env["crm.review"].sudo()
         for line in lines:
-            values = {}
             if line.approval_mode == "all":
                 approvers = line.approved_by_ids | (line.reviewer_ids & acting)
-                values["approved_by_ids"] = [Command.set(approvers.ids)]
-            if line.approval_mode == "any" or not (line.reviewer_ids - approvers):
-                values.update(
-                    state="approved",
-                    done_by_id=user.id,
-                    done_date=now,
-                    note=comment or False,
-                    duration_hours=line._review_hours_since_pending(now),
-                )
-                finished |= line
-            line.write(values)
-        (lines - finished)._review_done_activities(acting, close_others=False)
-        finished._review_done_activities(acting, close_others=True)
-        self._review_log("approve", lines=lines, notes=dict.fromkeys(self.ids, comment))
-        after = self.browse(finished.mapped("res_id"))._review_activate_next()
+                line.write({"approved_by_ids": [Command.set(approvers.ids)]})
+                if line.reviewer_ids - approvers:
+                    continue
+            self._review_write_step(
+                line,
+                "approved",
+                done_by_id=self.env.uid,
+                done_date=now,
+                note=comment or False,
+                duration_hours=line._review_hours_since_pending(now),
+            )
+            finished |= line
+        (lines - finished)._review_remove_activities(acting)
+        finished._review_remove_activities()
+        after, users_info = self.browse(finished.mapped("res_id"))._review_activate_next(chain, users_info)
+        names = {line.res_id: line.res_name for line in lines}
+        self._review_log("approve", lines=lines, notes=dict.fromkeys(self.ids, comment), names=names)
         bodies = {}
         for line in lines:
             body = Markup("%s <b>%s</b>") % (self.env._("Approved step"), line.name)
@@ -577,12 +872,14 @@ class CrmReviewMixin(models.AbstractModel):
             if line.res_id in after:
                 body += Markup("<br/>%s") % after[line.res_id]
             bodies[line.res_id] = body
-        self._review_post(bodies)
+        self._review_post(bodies, author=users_info.get(self.env.uid))
         return True
 
     def action_review_reject(self):
-        """Open the reject wizard (reason, comment, where to send the record back)."""
-        self._review_decidable_lines()
+        """Open the reject wizard (reason, comment, where to send the record back).
+
+        The wizard checks, when confirmed, that the user may decide.
+        """
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Reject"),
@@ -626,20 +923,17 @@ class CrmReviewMixin(models.AbstractModel):
     # Who may decide: the one function that says so
     # ------------------------------------------------------------------
 
-    def _review_acting_for(self, line):
-        """Reviewers of ``line`` the current user acts for (themselves or those they substitute)."""
-        return line.reviewer_ids & self._review_me_and_substituted()
-
-    def _review_decidable_lines(self):
-        """Pending lines of the records that the current user may decide, locked.
+    def _review_decidable_lines(self, chain):
+        """Pending lines (among ``chain``, the current lines) that the current user may decide.
 
         Raises when a record is not under review, the user is not a reviewer of
         its current step, or the user would approve their own submission.
         """
-        # Two reviewers at the same moment: the row lock makes the second one
-        # wait (or fail) and then see the step already decided.
-        lines = self._review_lines(Domain("state", "=", "pending"), lock=True)
-        by_record = {line.res_id: line for line in lines}
+        by_record = {}
+        for line in chain:
+            if line.state == "pending":
+                by_record.setdefault(line.res_id, line)
+        acting = self._review_me_and_substituted()
         for record in self:
             line = by_record.get(record.id)
             if not line:
@@ -650,7 +944,7 @@ class CrmReviewMixin(models.AbstractModel):
                         state=dict(REVIEW_STATES).get(record.review_state, self.env._("not submitted")),
                     )
                 )
-            acting_for = self._review_acting_for(line)
+            acting_for = line.reviewer_ids & acting
             # Only "all" steps collect approvals before they finish.
             already = line.approved_by_ids if line.approval_mode == "all" else self.env["res.users"]
             if not acting_for or not (acting_for - already):
@@ -662,11 +956,12 @@ class CrmReviewMixin(models.AbstractModel):
                         reviewers=self._review_users_label(line.reviewer_ids - line.approved_by_ids),
                     )
                 )
-            if line.submitter_id == self.env.user and not line.rule_id.allow_self_approval:
+            rule_info = self.env["crm.review.rule"]._rule_info(line.rule_id.id)
+            if line.submitter_id.id == self.env.uid and not rule_info.allow_self_approval:
                 raise AccessError(
                     self.env._("You cannot decide on %(record)s: you submitted it.", record=record.display_name)
                 )
-        return self.env["crm.review"].browse([by_record[record.id].id for record in self]).sudo()
+        return self.env["crm.review"].sudo().browse([by_record[record.id].id for record in self])
 
     # ------------------------------------------------------------------
     # Rejection (called by the crm.review.reject wizard)
@@ -674,61 +969,40 @@ class CrmReviewMixin(models.AbstractModel):
 
     def _review_reject(self, reason, note=False, send_back="submitter"):
         """Reject the current step with a reason and send the records back."""
-        if not reason or reason.reason_type != "reject":
+        reason_info = reason._info() if reason else None
+        if not reason_info or reason_info.reason_type != "reject":
             raise UserError(self.env._("Choose a rejection reason from the catalog."))
-        lines = self._review_decidable_lines()
+        users_info = {}
+        chain = self._review_lines(lock=True, users_info=users_info)
+        lines = self._review_decidable_lines(chain)
         now = fields.Datetime.now()
-        user = self.env.user
-        lines.write(
-            {
-                "state": "rejected",
-                "done_by_id": user.id,
-                "done_date": now,
-                "reason_id": reason.id,
-                "note": note or False,
-            }
-        )
         for line in lines:
-            line.duration_hours = line._review_hours_since_pending(now)
-        lines._review_unlink_activities()
-        self._review_log("reject", lines=lines, reason=reason, notes=dict.fromkeys(self.ids, note))
-
-        to_previous = self.browse()
-        if send_back == "previous":
-            chain = self._review_lines()
-            for line in lines:
-                earlier = chain.filtered(
-                    lambda c, line=line: c.res_id == line.res_id
-                    and c.position < line.position
-                    and c.state == "approved"
-                )
-                if earlier:
-                    previous = earlier.sorted("position")[-1]
-                    again = previous | line
-                    again.write({"is_current": False})
-                    self.env["crm.review"].sudo().create(
-                        [
-                            dict(
-                                self.browse(c.res_id)._review_line_vals(c.step_id, c.submission, c.position, "waiting"),
-                                name=c.name,
-                                rule_id=c.rule_id.id,
-                                submitter_id=c.submitter_id.id,
-                                approval_mode=c.approval_mode,
-                                comment_required=c.comment_required,
-                            )
-                            for c in again
-                        ]
-                    )
-                    to_previous |= self.browse(line.res_id)
+            self._review_write_step(
+                line,
+                "rejected",
+                done_by_id=self.env.uid,
+                done_date=now,
+                reason_id=reason.id,
+                note=note or False,
+                duration_hours=line._review_hours_since_pending(now),
+            )
+        lines._review_remove_activities()
+        to_previous = self._review_send_back_to_previous(chain, lines) if send_back == "previous" else self.browse()
         to_submitter = self - to_previous
-        to_submitter._review_lines(Domain("state", "=", "waiting"))._review_close()
+        submitter_ids = set(to_submitter.ids)
+        for line in chain:
+            if line.res_id in submitter_ids and line.state == "waiting":
+                self._review_write_step(line, "cancelled", is_current=False)
         to_submitter._review_write_state("rejected")
-        activated = to_previous._review_activate_next() if to_previous else {}
+        activated = to_previous._review_activate_next(users_info=users_info)[0] if to_previous else {}
+        users_info.update(self._review_users_info({self.env.uid, *lines.submitter_id.ids} - set(users_info)))
+        names = {line.res_id: line.res_name for line in lines}
+        self._review_log("reject", lines=lines, reason=reason, notes=dict.fromkeys(self.ids, note), names=names)
 
-        guidance = reason.guidance or ""
+        guidance = reason_info.guidance
         bodies = {}
         for line in lines:
-            body = Markup("%s <b>%s</b>: %s") % (self.env._("Rejected at step"), line.name, reason.name)
+            body = Markup("%s <b>%s</b>: %s") % (self.env._("Rejected at step"), line.name, reason_info.name)
             if note:
                 body += Markup("<br/>%s") % note
             if line.res_id in activated:
@@ -738,44 +1012,89 @@ class CrmReviewMixin(models.AbstractModel):
                 if guidance:
                     body += Markup("<br/><i>%s</i> %s") % (self.env._("How to fix:"), guidance)
             bodies[line.res_id] = body
-        self._review_post(bodies)
-        to_submitter._review_schedule_fix_activities(lines, reason, note)
+        self._review_post(bodies, author=users_info[self.env.uid])
+        to_submitter._review_schedule_fix_activities(lines, reason, note, users_info)
         self._review_check_reject_limit(lines)
         return True
+
+    def _review_send_back_to_previous(self, chain, lines):
+        """Reopen the last approved step before each rejected one; return the records sent back."""
+        to_previous = self.browse()
+        vals_list = []
+        for line in lines:
+            earlier = [
+                c for c in chain if c.res_id == line.res_id and c.position < line.position and c.state == "approved"
+            ]
+            if not earlier:
+                continue
+            previous = max(earlier, key=lambda c: c.position)
+            for old in (previous, line):
+                old.write({"is_current": False})
+                vals_list.append(
+                    {
+                        "res_model": old.res_model,
+                        "res_id": old.res_id,
+                        "res_name": old.res_name,
+                        "rule_id": old.rule_id.id,
+                        "step_id": old.step_id.id,
+                        "name": old.name,
+                        "position": old.position,
+                        "submission": old.submission,
+                        "state": "waiting",
+                        "approval_mode": old.approval_mode,
+                        "comment_required": old.comment_required,
+                        "submitter_id": old.submitter_id.id,
+                        "company_id": old.company_id.id,
+                        "team_id": old.team_id.id,
+                        "is_current": True,
+                        "reviewer_ids": [Command.set(old.reviewer_ids.ids)],
+                    }
+                )
+            to_previous |= self.browse(line.res_id)
+        self.env["crm.review"].sudo().create(vals_list)
+        return to_previous
 
     def _review_close_fix_activities(self):
         """A resubmission answers the "Fix and resubmit" to-dos."""
         type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review_fix")
-        self.env["mail.activity"].sudo().search(
-            [("res_model", "=", self._name), ("res_id", "in", self.ids), ("activity_type_id", "=", type_id)]
-        ).unlink()
+        self.env["mail.activity"]._review_remove(self._name, self.ids, [type_id])
 
-    def _review_schedule_fix_activities(self, lines, reason, note):
+    def _review_schedule_fix_activities(self, lines, reason, note, users_info):
         line_of = {line.res_id: line for line in lines}
         activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review_fix")
-        body = Markup("<p><b>%s</b></p>") % reason.name
-        if reason.guidance:
-            body += Markup("<p>%s</p>") % reason.guidance
+        reason_info = reason._info()
+        body = Markup("<p><b>%s</b></p>") % reason_info.name
+        if reason_info.guidance:
+            body += Markup("<p>%s</p>") % reason_info.guidance
         if note:
             body += Markup("<p>%s</p>") % note
-        self.env["mail.activity"]._review_create(
-            [
+        now = fields.Datetime.now()
+        vals_list = []
+        for record in self:
+            line = line_of.get(record.id)
+            submitter = users_info.get(line.submitter_id.id) if line else None
+            if not submitter or not submitter.usable:
+                continue
+            # Due, like the review to-dos, after the rule's reminder delay.
+            delay = self.env["crm.review.rule"]._rule_info(line.rule_id.id).reminder_after_hours
+            vals_list.append(
                 {
+                    "date_deadline": fields.Date.context_today(self, now + timedelta(hours=delay)),
                     "res_model": self._name,
                     "res_id": record.id,
+                    "res_name": line.res_name,
                     "activity_type_id": activity_type_id,
-                    "user_id": line_of[record.id].submitter_id.id,
+                    "user_id": line.submitter_id.id,
                     "summary": self.env._("Fix and resubmit"),
                     "note": body,
                 }
-                for record in self
-                if record.id in line_of and line_of[record.id].submitter_id.active
-            ]
-        )
+            )
+        self.env["mail.activity"]._review_create(vals_list)
 
     def _review_check_reject_limit(self, lines):
         """Escalate records whose rule's rejection limit is reached."""
-        limited = lines.filtered(lambda line: line.rule_id.reject_limit)
+        Rule = self.env["crm.review.rule"]
+        limited = lines.filtered(lambda line: Rule._rule_info(line.rule_id.id).reject_limit)
         if not limited:
             return
         counts = {

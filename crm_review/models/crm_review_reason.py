@@ -1,4 +1,12 @@
-from odoo import fields, models
+from typing import NamedTuple
+
+from odoo import api, fields, models, tools
+
+
+class ReasonInfo(NamedTuple):
+    name: str
+    reason_type: str
+    guidance: str
 
 
 class CrmReviewReason(models.Model):
@@ -22,3 +30,30 @@ class CrmReviewReason(models.Model):
     )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+
+    def _info(self):
+        """ReasonInfo of the reason, in the user's language (cached until a reason changes)."""
+        self.ensure_one()
+        return self._info_cached(self.id, self.env.lang or "en_US")
+
+    @api.model
+    @tools.ormcache("reason_id", "lang")
+    def _info_cached(self, reason_id, lang):
+        reason = self.sudo().with_context(lang=lang, active_test=False).browse(reason_id)
+        return ReasonInfo(reason.name, reason.reason_type, reason.guidance or "")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        reasons = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return reasons
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result

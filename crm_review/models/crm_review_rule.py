@@ -1,3 +1,6 @@
+import re
+from typing import NamedTuple
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
@@ -5,6 +8,37 @@ from odoo.tools.safe_eval import datetime, dateutil, safe_eval, time
 
 # Up to this many records, rule conditions are evaluated in memory rather than in SQL.
 IN_MEMORY_MATCH = 20
+
+
+class StepSpec(NamedTuple):
+    """A step and what the engine needs of its rule, as plain values (cached, read without a query)."""
+
+    id: int
+    rule_id: int
+    name: str
+    sequence: int
+    rule_sequence: int
+    approver_type: str
+    user_ids: tuple
+    group_id: int
+    user_field: str
+    approval_mode: str
+    comment_required: bool
+    domain: str
+
+    @property
+    def order(self):
+        """Review order of steps merged from several rules."""
+        return (self.sequence, self.rule_sequence, self.rule_id, self.id)
+
+
+class RuleInfo(NamedTuple):
+    """Settings of a rule the engine reads at each decision (cached)."""
+
+    allow_self_approval: bool
+    resubmit_mode: str
+    reminder_after_hours: int
+    reject_limit: int
 
 
 class CrmReviewRule(models.Model):
@@ -192,8 +226,17 @@ class CrmReviewRule(models.Model):
     @api.model
     def _rule_specs(self, model_name):
         """(rule id, domain) of the active rules of a model, in order; cached until a rule changes."""
-        # Conditions may use the user and today's date: both are part of the cache key.
-        return self._rule_specs_cached(model_name, self.env.uid, str(fields.Date.context_today(self)))
+        # Conditions may use today's date and the user: both are part of the
+        # cache key (the user only for models whose conditions name it).
+        uid = self.env.uid if self._rule_conditions_use_user(model_name) else 0
+        return self._rule_specs_cached(model_name, uid, str(fields.Date.context_today(self)))
+
+    @api.model
+    @tools.ormcache("model_name")
+    def _rule_conditions_use_user(self, model_name):
+        rules = self.sudo().with_context(active_test=False).search([("model", "=", model_name)])
+        steps = rules.step_ids
+        return any(re.search(r"\buser\b", text or "") for text in rules.mapped("domain") + steps.mapped("domain"))
 
     @api.model
     @tools.ormcache("model_name", "uid", "today")
@@ -215,6 +258,46 @@ class CrmReviewRule(models.Model):
         return self._match(records, [(self.sudo().browse(rule_id), domain) for rule_id, domain in specs])
 
     @api.model
+    def _step_specs(self, rule_ids):
+        """{rule id: (StepSpec, ...)} in step order; cached until a rule or a step changes."""
+        return {rule_id: self._step_specs_cached(rule_id, self.env.lang or "en_US") for rule_id in rule_ids}
+
+    @api.model
+    @tools.ormcache("rule_id", "lang")
+    def _step_specs_cached(self, rule_id, lang):
+        rule = self.sudo().with_context(lang=lang, active_test=False).browse(rule_id)
+        return tuple(
+            StepSpec(
+                id=step.id,
+                rule_id=rule.id,
+                name=step.name,
+                sequence=step.sequence,
+                rule_sequence=rule.sequence,
+                approver_type=step.approver_type,
+                user_ids=tuple(step.user_ids.ids),
+                group_id=step.group_id.id,
+                user_field=step.user_field_id.name or "",
+                approval_mode=step.approval_mode,
+                comment_required=step.comment_required,
+                domain=step.domain or "",
+            )
+            for step in rule.step_ids
+        )
+
+    @api.model
+    def _rule_info(self, rule_id):
+        """RuleInfo of a rule (defaults for a deleted rule); cached until a rule changes."""
+        return self._rule_info_cached(rule_id or 0)
+
+    @api.model
+    @tools.ormcache("rule_id")
+    def _rule_info_cached(self, rule_id):
+        rule = self.sudo().with_context(active_test=False).browse(rule_id).exists()
+        if not rule:
+            return RuleInfo(False, "continue", 0, 0)
+        return RuleInfo(rule.allow_self_approval, rule.resubmit_mode, rule.reminder_after_hours, rule.reject_limit)
+
+    @api.model
     @tools.ormcache("model_name")
     def _key_fields_of_model(self, model_name):
         """Names of the fields that are key for any rule of the model (cached)."""
@@ -234,8 +317,8 @@ class CrmReviewRule(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if {"key_field_ids", "model_id", "active", "domain", "company_id", "sequence"} & set(vals):
-            self.env.registry.clear_cache()
+        # Rule values are cached by the engine (conditions, steps, reviewers).
+        self.env.registry.clear_cache()
         return result
 
     def unlink(self):

@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.fields import Domain
 
 
 class CrmReviewStep(models.Model):
@@ -61,24 +60,52 @@ class CrmReviewStep(models.Model):
         for step in self.filtered("domain"):
             step.rule_id._parse_domain(step.domain, step.rule_id.model)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        steps = super().create(vals_list)
+        self.env.registry.clear_cache()  # steps are cached by the engine
+        return steps
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
+    @api.model
+    def _spec_applies_to(self, spec, records):
+        """Records among ``records`` matching the condition of step ``spec`` (in memory for a few)."""
+        if not spec.domain or spec.domain.strip() in ("", "[]"):
+            return records
+        domain = self.env["crm.review.rule"]._parse_domain(spec.domain, records._name)
+        return self.env["crm.review.rule"]._match(records, [(spec.id, domain)]).get(spec.id, records.browse())
+
+    @api.model
+    def _spec_reviewers(self, spec, record, submitter):
+        """Users who may review step ``spec`` of ``record`` (before filtering out inactive users)."""
+        if spec.approver_type == "users":
+            return self.env["res.users"].browse(spec.user_ids)
+        if spec.approver_type == "group":
+            return self.env["res.groups"].sudo().browse(spec.group_id).all_user_ids
+        record = record.sudo()
+        if spec.approver_type == "field":
+            return record[spec.user_field] if spec.user_field in record else self.env["res.users"]
+        return record._review_manager_of(submitter)
+
+    def _spec(self):
+        self.ensure_one()
+        specs = self.env["crm.review.rule"]._step_specs([self.rule_id.id])[self.rule_id.id]
+        return next(spec for spec in specs if spec.id == self.id)
+
     def _applies_to(self, records):
         """Records among ``records`` whose condition this step matches (one query at most)."""
-        self.ensure_one()
-        if not self.domain or self.domain.strip() in ("", "[]"):
-            return records
-        domain = self.rule_id._parse_domain(self.domain, records._name) & Domain("id", "in", records.ids)
-        return records.browse(records.sudo().with_context(active_test=False).search(domain).ids)
+        return self._spec_applies_to(self._spec(), records)
 
     def _resolve_reviewers(self, record, submitter):
-        """Users who review this step for ``record``, fixed when the step becomes pending."""
-        self.ensure_one()
-        record = record.sudo()
-        if self.approver_type == "users":
-            users = self.user_ids
-        elif self.approver_type == "group":
-            users = self.group_id.sudo().all_user_ids
-        elif self.approver_type == "field":
-            users = record[self.user_field_id.name] if self.user_field_id.name in record else self.env["res.users"]
-        else:
-            users = record._review_manager_of(submitter)
+        """Users who would review this step for ``record`` (active internal users)."""
+        users = self._spec_reviewers(self._spec(), record, submitter)
         return users.filtered(lambda u: u.active and not u.share)
