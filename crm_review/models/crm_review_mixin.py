@@ -126,7 +126,7 @@ class CrmReviewMixin(models.AbstractModel):
         domain = Domain.OR(domain for _rule_id, domain in specs) if specs else Domain.FALSE
         return domain if (operator == "=") == value else ~domain
 
-    def _review_lines(self, domain=None, lock=False, users_info=None):
+    def _review_lines(self, lock=False, users_info=None):
         """Current review lines of the records with their reviewers, in one query.
 
         With ``users_info`` (a dict), the UserInfo of the lines' reviewers and
@@ -140,44 +140,33 @@ class CrmReviewMixin(models.AbstractModel):
         Review = self.env["crm.review"].sudo().with_context(active_test=False)
         if not self.ids:
             return Review
-        base = Domain("res_model", "=", self._name) & Domain("res_id", "in", self.ids) & Domain("is_current", "=", True)
-        query = Review._search(base & Domain(domain or []), order="position, id")
-        fields_ = [Review._fields[name] for name in LINE_FIELDS]
-        table = SQL.identifier(Review._table, "id")
-        Review.flush_model(["reviewer_ids", "approved_by_ids"])
-        self.env["res.users"].flush_model(["active"])
-        terms = [
-            table,
-            *[Review._field_to_sql(Review._table, field.name, query) for field in fields_],
-            SQL(
-                "ARRAY(SELECT rel.user_id FROM crm_review_reviewer_rel rel JOIN res_users u ON u.id = rel.user_id"
-                " WHERE rel.review_id = %s AND u.active ORDER BY rel.user_id)",
-                table,
-            ),
-            SQL(
-                "ARRAY(SELECT rel.user_id FROM crm_review_approved_by_rel rel WHERE rel.review_id = %s"
-                " ORDER BY rel.user_id)",
-                table,
-            ),
-        ]
+        Review.flush_model()
+        self._review_flush_users()
+        users = SQL()
         if users_info is not None:
-            self._review_flush_users()
-            terms.append(
-                SQL(
-                    "(SELECT json_agg(json_build_array(u.id, p.name, p.tz, p.id, p.email,"
-                    " u.active AND NOT u.share, u.active))"
-                    " FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
-                    " WHERE u.id = %s OR u.id = %s OR u.id IN"
-                    " (SELECT rel.user_id FROM crm_review_reviewer_rel rel WHERE rel.review_id = %s))",
-                    self.env.uid,
-                    SQL.identifier(Review._table, "submitter_id"),
-                    table,
-                )
+            users = SQL(
+                ", (SELECT json_agg(json_build_array(u.id, p.name, p.tz, p.id, p.email, u.active AND NOT u.share,"
+                " u.active)) FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
+                " WHERE u.id = %s OR u.id = r.submitter_id OR u.id IN"
+                " (SELECT rel.user_id FROM crm_review_reviewer_rel rel WHERE rel.review_id = r.id))",
+                self.env.uid,
             )
-        sql = query.select(*terms)
-        if lock:
-            sql = SQL("%s FOR UPDATE OF %s", sql, SQL.identifier(Review._table))
-        rows = self.env.execute_query(sql)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT r.id, %s,"
+                " ARRAY(SELECT rel.user_id FROM crm_review_reviewer_rel rel JOIN res_users u ON u.id = rel.user_id"
+                " WHERE rel.review_id = r.id AND u.active ORDER BY rel.user_id),"
+                " ARRAY(SELECT rel.user_id FROM crm_review_approved_by_rel rel WHERE rel.review_id = r.id"
+                " ORDER BY rel.user_id)%s"
+                " FROM crm_review r WHERE r.res_model = %s AND r.res_id IN %s AND r.is_current"
+                " ORDER BY r.position, r.id%s",
+                SQL(", ").join(SQL.identifier("r", name) for name in LINE_FIELDS),
+                users,
+                self._name,
+                tuple(self.ids),
+                SQL(" FOR UPDATE OF r") if lock else SQL(),
+            )
+        )
         if users_info is not None:
             users_info.update(self._review_remember_users({tuple(user) for row in rows for user in row[-1] or ()}))
             rows = [row[:-1] for row in rows]
@@ -185,7 +174,8 @@ class CrmReviewMixin(models.AbstractModel):
         if lock:
             lines.invalidate_recordset()
         columns = list(zip(*rows, strict=True)) if rows else []
-        for index, field in enumerate([*fields_, Review._fields["reviewer_ids"], Review._fields["approved_by_ids"]], 1):
+        fields_ = [Review._fields[name] for name in (*LINE_FIELDS, "reviewer_ids", "approved_by_ids")]
+        for index, field in enumerate(fields_, 1):
             values = columns[index] if columns else ()
             if field.type == "many2many":
                 values = [tuple(ids) for ids in values]

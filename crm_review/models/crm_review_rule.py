@@ -241,6 +241,8 @@ class CrmReviewRule(models.Model):
     @api.model
     @tools.ormcache("model_name", "uid", "today")
     def _rule_specs_cached(self, model_name, uid, today):
+        # The model's key fields are loaded with its rules, not at the first write of a record.
+        self._key_fields_of_model(model_name)
         rules = self.sudo().search([("model", "=", model_name)])
         return tuple((rule.id, rule._get_record_domain()) for rule in rules)
 

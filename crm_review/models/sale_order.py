@@ -31,6 +31,22 @@ class SaleOrder(models.Model):
             "context": {"default_order_ids": self.ids},
         }
 
+    def action_confirm(self):
+        # Confirming posts a message on each order, and Odoo then sorts each
+        # thread's earlier messages to find a parent, reading them one order at
+        # a time once a thread has several (the review notes): read them for
+        # the whole batch at once.
+        if len(self) > 1:
+            self.env["mail.message"].sudo().search_fetch(
+                [
+                    ("model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("message_type", "!=", "user_notification"),
+                ],
+                ["message_type", "date"],
+            )
+        return super().action_confirm()
+
     def _confirmation_error_message(self):
         """Refuse confirmation until the order, and its customer, are approved."""
         error = super()._confirmation_error_message()

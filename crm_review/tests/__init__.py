@@ -8,3 +8,4 @@ from . import test_review_tours
 from . import test_review_reminders
 from . import test_review_reminder_rules
 from . import test_review_controller
+from . import test_review_todos

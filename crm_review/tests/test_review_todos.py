@@ -1,0 +1,144 @@
+from odoo import fields
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from .common import ReviewCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReviewTodos(ReviewCommon):
+    """Review to-dos, the route fixed at submission, and the cached rule settings."""
+
+    def _pending(self, order):
+        return order.review_ids.filtered(lambda line: line.state == "pending")
+
+    def test_todo_due_when_the_rule_reminds(self):
+        self.rule.sudo().reminder_after_hours = 48
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        todo = self._review_activities(order)
+        self.assertEqual(todo.user_id, self.reviewer)
+        self.assertEqual(todo.date_deadline, fields.Date.context_today(todo, self._pending(order).next_reminder_at))
+        self.assertGreater(todo.date_deadline, fields.Date.context_today(todo))
+        self.assertEqual(todo.res_name, order.display_name)
+
+    def test_todo_due_today_without_reminders(self):
+        self.rule.sudo().reminder_after_hours = 0
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        todo = self._review_activities(order)
+        self.assertFalse(self._pending(order).next_reminder_at)
+        self.assertEqual(todo.date_deadline, fields.Date.context_today(todo))
+
+    def test_reviewers_are_not_made_followers(self):
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        self.assertTrue(self._review_activities(order, self.reviewer))
+        self.assertNotIn(self.reviewer.partner_id, order.message_partner_ids)
+        # The review rule gives them the record all the same.
+        self.assertEqual(order.with_user(self.reviewer).review_reviewers_label, "Rita Reviewer")
+        order.with_user(self.reviewer).action_review_approve()
+        self.assertNotIn(self.reviewer2.partner_id, order.message_partner_ids)
+
+    def test_decision_removes_every_todo_of_the_step(self):
+        self.controllers.sudo().user_ids = [Command.link(self.director.id)]
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        order.with_user(self.reviewer).action_review_approve()
+        todos = self._review_activities(order)
+        self.assertEqual(todos.user_id, self.reviewer2 | self.director)
+        self.assertEqual(order.with_user(self.director).review_reviewers_label, "Dora Director, Rob Reviewer")
+        order.with_user(self.director).action_review_approve()
+        self.assertEqual(order.review_state, "approved")
+        self.assertFalse(self._review_activities(order), "the other member's to-do goes with the decision")
+        self.assertFalse(todos.exists())
+        self.assertIn("Controller", self._last_note(order).body)
+
+    def test_route_is_fixed_at_submission(self):
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        controller_line = order.review_ids.filtered(lambda line: line.name == "Controller")
+        self.assertEqual(controller_line.state, "waiting")
+        self.assertEqual(controller_line.reviewer_ids, self.reviewer2, "the Review tab shows who comes next")
+        # Joining the group later does not change a route already planned...
+        self.controllers.sudo().user_ids = [Command.link(self.director.id)]
+        order.with_user(self.reviewer).action_review_approve()
+        self.assertEqual(self._review_activities(order).user_id, self.reviewer2)
+        # ... but it does for the next submission.
+        other = self._order()
+        other.with_user(self.salesman).action_review_submit()
+        self.assertEqual(
+            other.review_ids.filtered(lambda line: line.name == "Controller").reviewer_ids,
+            self.reviewer2 | self.director,
+        )
+
+    def test_archived_reviewer_leaves_the_route(self):
+        self.controllers.sudo().user_ids = [Command.link(self.director.id)]
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        self.director.sudo().active = False
+        order.with_user(self.reviewer).action_review_approve()
+        self.assertEqual(self._review_activities(order).user_id, self.reviewer2)
+        self.assertEqual(order.with_user(self.reviewer2).review_reviewer_ids, self.reviewer2)
+
+    def test_rule_changes_apply_to_the_next_submission(self):
+        first = self._order()
+        first.with_user(self.salesman).action_review_submit()
+        manager_step = self.rule.step_ids.filtered(lambda step: step.name == "Manager")
+        manager_step.sudo().user_ids = [Command.set(self.director.ids)]
+        self.rule.sudo().allow_self_approval = True
+        second = self._order()
+        second.with_user(self.salesman).action_review_submit()
+        self.assertEqual(self._pending(first).reviewer_ids, self.reviewer, "a review in progress keeps its route")
+        self.assertEqual(self._pending(second).reviewer_ids, self.director)
+        self.env["crm.review.step"].sudo().create(
+            {"rule_id": self.rule.id, "name": "Legal", "sequence": 30, "user_ids": [Command.set(self.reviewer.ids)]}
+        )
+        third = self._order()
+        third.with_user(self.salesman).action_review_submit()
+        self.assertEqual(third.review_ids.sorted("position").mapped("name"), ["Manager", "Controller", "Legal"])
+
+    def test_reason_changes_show_in_the_next_rejection(self):
+        reason = self.reject_reason.sudo()
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        reason._info()  # cached
+        reason.guidance = "Attach the signed purchase order."
+        self._reject(order, self.reviewer)
+        self.assertIn("Attach the signed purchase order.", self._last_note(order).body)
+        fix = self._review_activities(order, xmlid="crm_review.mail_activity_type_review_fix")
+        self.assertEqual(fix.user_id, self.salesman)
+        self.assertIn("Attach the signed purchase order.", str(fix.note))
+
+
+@tagged("post_install", "-at_install")
+class TestReviewQueryCounts(ReviewCommon):
+    """A decision costs a bounded number of queries (caches warm, as on a running server)."""
+
+    def _submitted_orders(self, count):
+        orders = self.env["sale.order"].concat(*(self._order() for _index in range(count)))
+        for order in orders:
+            order.with_user(self.salesman).action_review_submit()
+        return orders
+
+    def test_submit_approve_reject_query_counts(self):
+        orders = self._submitted_orders(6)
+        # The same calls once first: the per-user caches are filled, as on a running server.
+        orders[0].with_user(self.reviewer).action_review_approve()
+        self._reject(orders[1], self.reviewer)
+        orders[2].with_user(self.salesman).action_review_recall()
+        orders[2].with_user(self.salesman).action_review_submit()
+        approved, rejected, resubmitted = orders[3:]
+        resubmitted.with_user(self.salesman).action_review_recall()
+        self.env.invalidate_all()
+        with self.assertQueryCount(8):
+            approved.with_user(self.reviewer).action_review_approve()
+        self.assertEqual(self._review_activities(approved).user_id, self.reviewer2)
+        self.env.invalidate_all()
+        with self.assertQueryCount(10):
+            self._reject(rejected, self.reviewer)
+        self.assertEqual(rejected.review_state, "rejected")
+        self.env.invalidate_all()
+        with self.assertQueryCount(12):  # a resubmission also reads the earlier submissions
+            resubmitted.with_user(self.salesman).action_review_submit()
+        self.assertEqual(resubmitted.review_state, "pending")
