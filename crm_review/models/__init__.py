@@ -1,3 +1,4 @@
+from . import crm_review_cached
 from . import crm_review_mixin
 from . import crm_review_reason
 from . import crm_review_rule

@@ -13,6 +13,7 @@ class CrmReviewReason(models.Model):
     """Catalog of reasons given when a review is rejected or an order cancelled."""
 
     _name = "crm.review.reason"
+    _inherit = ["crm.review.cached"]
     _description = "Review Reason"
     _order = "reason_type, sequence, id"
 
@@ -41,19 +42,3 @@ class CrmReviewReason(models.Model):
     def _info_cached(self, reason_id, lang):
         reason = self.sudo().with_context(lang=lang, active_test=False).browse(reason_id)
         return ReasonInfo(reason.name, reason.reason_type, reason.guidance or "")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        reasons = super().create(vals_list)
-        self.env.registry.clear_cache()
-        return reasons
-
-    def write(self, vals):
-        result = super().write(vals)
-        self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result

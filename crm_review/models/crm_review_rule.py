@@ -45,6 +45,7 @@ class CrmReviewRule(models.Model):
     """Which records of a model need review, and by whom (through its steps)."""
 
     _name = "crm.review.rule"
+    _inherit = ["crm.review.cached"]
     _description = "Review Rule"
     _order = "sequence, id"
 
@@ -310,23 +311,6 @@ class CrmReviewRule(models.Model):
         if any(not rule.key_field_ids for rule in rules):
             names |= set(self.env[model_name]._review_default_key_fields)
         return frozenset(names)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        rules = super().create(vals_list)
-        self.env.registry.clear_cache()
-        return rules
-
-    def write(self, vals):
-        result = super().write(vals)
-        # Rule values are cached by the engine (conditions, steps, reviewers).
-        self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result
 
     def action_simulate(self):
         """Open the simulation wizard: which steps would apply to a record, and who reviews."""

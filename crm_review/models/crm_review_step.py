@@ -6,6 +6,7 @@ class CrmReviewStep(models.Model):
     """One ordered approval step (tier) of a review rule."""
 
     _name = "crm.review.step"
+    _inherit = ["crm.review.cached"]
     _description = "Review Step"
     _order = "sequence, id"
 
@@ -59,22 +60,6 @@ class CrmReviewStep(models.Model):
     def _check_domain(self):
         for step in self.filtered("domain"):
             step.rule_id._parse_domain(step.domain, step.rule_id.model)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        steps = super().create(vals_list)
-        self.env.registry.clear_cache()  # steps are cached by the engine
-        return steps
-
-    def write(self, vals):
-        result = super().write(vals)
-        self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result
 
     @api.model
     def _spec_applies_to(self, spec, records):
