@@ -38,6 +38,7 @@ N_SALESPEOPLE = 20
 N_CUSTOMERS = 500
 N_PRODUCTS = 12
 N_SINGLE = 100  # records of the one-by-one operations (submit one, reject, form)
+N_REMIND = 150  # overdue orders of the reminder cron
 GROUP_LIMIT = 1000.0
 DIRECTOR_LIMIT = 10000.0
 
@@ -526,6 +527,39 @@ class Workload:
         order._update_counter({"review_deleted": True})
         return True
 
+    def make_overdue(self, env, order_ids):
+        """Date the reviews of these orders back so the reminder cron picks them; return how many it will."""
+        cr = env.cr
+        if self.sys == "crm":
+            cr.execute(
+                "UPDATE crm_review SET next_reminder_at = (now() AT TIME ZONE 'UTC') - interval '1 hour'"
+                " WHERE res_model = 'sale.order' AND res_id IN %s AND state = 'pending'",
+                (tuple(order_ids),),
+            )
+            env.invalidate_all()
+            return cr.rowcount
+        # OCA: remind reviews older than a day; its cron takes 50 reviews per tier definition and run.
+        env["tier.definition"].search([]).write({"notify_reminder_delay": 1})
+        cr.execute(
+            "UPDATE tier_review SET create_date = (now() AT TIME ZONE 'UTC') - interval '2 days'"
+            " WHERE model = 'sale.order' AND res_id IN %s",
+            (tuple(order_ids),),
+        )
+        env.invalidate_all()
+        return sum(len(d._get_review_needing_reminder()) for d in env["tier.definition"].search([]))
+
+    def send_reminders(self, env):
+        if self.sys == "crm":
+            return env["crm.review"]._cron_send_reminders()
+        return env["tier.definition"]._cron_send_review_reminder()
+
+    def reminded(self, env, order_ids):
+        if self.sys == "crm":
+            domain = [("res_model", "=", "sale.order"), ("res_id", "in", order_ids), ("reminder_count", ">", 0)]
+            return env["crm.review"].search_count(domain)
+        domain = [("model", "=", "sale.order"), ("res_id", "in", order_ids), ("last_reminder_date", "!=", False)]
+        return env["tier.review"].search_count(domain)
+
     def to_review_count(self, Orders):
         if self.sys == "crm":
             return Orders.search_count([("review_to_me", "=", True)])
@@ -657,13 +691,14 @@ class Workload:
             u = bench_users(env)
             if self.sys == "crm":
                 self.reason_id = env.ref("crm_review.reason_incomplete").id
-            plan = order_plan(self.n + N_SINGLE, seed=self.n)
+            plan = order_plan(self.n + N_SINGLE + N_REMIND, seed=self.n)
             t0 = time.perf_counter()
             ids = create_orders(env, u, plan)
             analyze(cr)
             self.setup_seconds = time.perf_counter() - t0
             print(f"  {self.sys} N={self.n}: {len(ids)} orders created in {self.setup_seconds:.1f}s", flush=True)
-            main_ids, single_ids = ids[: self.n], ids[self.n :]
+            main_ids, single_ids = ids[: self.n], ids[self.n : self.n + N_SINGLE]
+            remind_ids = ids[self.n + N_SINGLE :]
             totals = dict(zip(ids, (sum(p for _x, p in lines) for _s, _c, lines in plan), strict=True))
             sales_of = dict(zip(ids, (u["sales"][s] for s, _c, _l in plan), strict=True))
             manager_env = self.env_for(cr, u["manager"])
@@ -785,6 +820,22 @@ class Workload:
                     op.error = f"{len(confirmed)} of {len(main_ids)} orders confirmed"
 
             self.measure(cr, "confirm", confirm)
+
+            # 9. the reminder cron, with N_REMIND orders submitted and overdue
+            def remind(op):
+                cr.rollback()
+                self.submit(manager_env["sale.order"].browse(remind_ids))
+                cr.commit()
+                expected = self.make_overdue(env, remind_ids)
+                cr.commit()
+                analyze(cr)
+                op.call(lambda: self.send_reminders(env), records=expected, capture=True)
+                cr.rollback()
+                reminded = self.reminded(env, remind_ids)
+                if reminded != expected:
+                    op.error = f"{reminded} reviews reminded, expected {expected}"
+
+            self.measure(cr, "reminder_cron", remind)
         return self.finish(started)
 
     def finish(self, started):
@@ -859,6 +910,7 @@ OPERATIONS = [
     ("approve_director", "Approve step 3 (director, > 10,000), one record", "rec"),
     ("reject", "Reject with a reason, one record (100)", "rec"),
     ("confirm", "Confirm the approved orders, one batch", "rec"),
+    ("reminder_cron", f"Reminder cron, {N_REMIND} overdue orders (per reminded review)", "rec"),
     ("to_review_count", '"To review by me" count (per call)', "call"),
 ]
 
@@ -904,6 +956,9 @@ def targets_for(op, n, crm, oca, plain):
         check("≤ 12 queries", q <= 12)
     elif op == "to_review_count":
         check("≤ 3 queries", q_call <= 3)
+    elif op == "reminder_cron":
+        check("≤ 1 q per reminded review", q <= 1)
+        check("≥ 10× faster than OCA", ratio is not None and ratio >= 10)
     elif op == "confirm":
         if plain and not plain.get("error"):
             extra = q - plain["q_per_rec"]
@@ -1037,6 +1092,13 @@ def cmd_report(args):  # noqa: C901 - one document, written top to bottom
     w(
         "- **Confirm**: the sales manager confirms the approved orders in one `action_confirm()` call; "
         "the baseline confirms the same orders in the database without a review addon."
+    )
+    w(
+        f"- **Reminder cron**: {N_REMIND} more orders are submitted and their reviews dated back (not "
+        "measured), then the cron runs once, as the superuser (crm_review: `_cron_send_reminders()`, one "
+        "email digest per reviewer; OCA: `tier.definition._cron_send_review_reminder()` with a one-day "
+        "`notify_reminder_delay`, which takes up to 50 reviews per tier definition and run). Per reminded "
+        "review: crm_review reminds the pending step of each order, OCA its waiting and pending reviews."
     )
     w("")
     w(

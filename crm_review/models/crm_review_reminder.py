@@ -65,22 +65,24 @@ class CrmReview(models.Model):
         if not template:
             return
         base_url = self[:1].get_base_url()
+        # The same entry for every reviewer of a line: built once per line, not once per reviewer.
+        entries = {
+            line.id: {
+                "name": line.res_name,
+                "step": line.name,
+                "since": line.pending_since,
+                "url": f"{base_url}/odoo/{line.res_model}/{line.res_id}",
+                "approve_url": self.env[line.res_model]
+                .browse(line.res_id)
+                ._notify_get_action_link("controller", controller=f"/crm_review/approve/{line.res_model}"),
+            }
+            for line in self.union(*lines_by_user.values())
+        }
         for user, lines in lines_by_user.items():
             if not user.email:
                 continue
             template.with_context(
-                review_lines=[
-                    {
-                        "name": line.res_name,
-                        "step": line.name,
-                        "since": line.pending_since,
-                        "url": f"{base_url}/odoo/{line.res_model}/{line.res_id}",
-                        "approve_url": self.env[line.res_model]
-                        .browse(line.res_id)
-                        ._notify_get_action_link("controller", controller=f"/crm_review/approve/{line.res_model}"),
-                    }
-                    for line in lines
-                ],
+                review_lines=[entries[line.id] for line in lines],
                 lang=user.lang,
             ).send_mail(user.id, email_layout_xmlid="mail.mail_notification_light")
 
