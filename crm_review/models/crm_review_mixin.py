@@ -146,9 +146,9 @@ class CrmReviewMixin(models.AbstractModel):
         if users_info is not None:
             users = SQL(
                 ", (SELECT json_agg(json_build_array(u.id, p.name, p.tz, p.id, p.email, u.active AND NOT u.share,"
-                " u.active)) FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
-                " WHERE u.id = %s OR u.id = r.submitter_id OR u.id IN"
-                " (SELECT rel.user_id FROM crm_review_reviewer_rel rel WHERE rel.review_id = r.id))",
+                " u.active)) FROM res_users u JOIN res_partner p ON p.id = u.partner_id WHERE u.id = ANY("
+                " ARRAY(SELECT rel.user_id FROM crm_review_reviewer_rel rel WHERE rel.review_id = r.id)"
+                " || ARRAY[%s, r.submitter_id]))",
                 self.env.uid,
             )
         rows = self.env.execute_query(

@@ -55,7 +55,8 @@ class MailActivity(models.Model):
             condition = SQL("%s AND user_id IN %s", condition, tuple(user_ids) or (0,))
         self.env.execute_query(SQL("DELETE FROM mail_activity WHERE %s", condition))
         self.invalidate_model()
-        self.env[res_model].invalidate_model(["activity_ids"])
+        Model = self.env[res_model]
+        Model.invalidate_model([name for name in Model._fields if "activit" in name])
 
     def _action_done(self, feedback=False, attachment_ids=None):
         """Marking a "Review" to-do done approves the step (with the same checks)."""
