@@ -7,7 +7,7 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context
 from odoo.tools.mail import formataddr, generate_tracking_message_id
 
 from .crm_review_rule import IN_MEMORY_MATCH
@@ -392,7 +392,6 @@ class CrmReviewMixin(models.AbstractModel):
             return
         if author is None:
             author = self._review_users_info([self.env.uid])[self.env.uid]
-        records = self.browse(list(bodies)).sudo()
         base = {
             "author_id": author.partner_id,
             "email_from": formataddr((author.name, author.email)) if author.email else False,
@@ -406,15 +405,16 @@ class CrmReviewMixin(models.AbstractModel):
             "record_alias_domain_id": False,
             "record_company_id": False,
         }
-        records._message_create(
+        # The values are complete and clean: created as mail.thread's _message_create would, without its checks.
+        self.env["mail.message"].sudo().with_context(clean_context(self.env.context)).create(
             [
                 dict(
                     base,
                     res_id=record_id,
-                    body=escape(bodies[record_id]),
+                    body=escape(body),
                     message_id=generate_tracking_message_id("message-notify"),
                 )
-                for record_id in records.ids
+                for record_id, body in bodies.items()
             ]
         )
 
