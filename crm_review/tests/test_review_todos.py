@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import fields
 from odoo.fields import Command
 from odoo.tests import tagged
@@ -109,6 +111,8 @@ class TestReviewTodos(ReviewCommon):
         fix = self._review_activities(order, xmlid="crm_review.mail_activity_type_review_fix")
         self.assertEqual(fix.user_id, self.salesman)
         self.assertIn("Attach the signed purchase order.", str(fix.note))
+        delay = timedelta(hours=self.rule.reminder_after_hours)
+        self.assertEqual(fix.date_deadline, fields.Date.context_today(fix, fields.Datetime.now() + delay))
 
 
 @tagged("post_install", "-at_install")
