@@ -450,11 +450,15 @@ class CrmReviewMixin(models.AbstractModel):
             )
         Log.create(vals_list)
 
-    def _review_users_info(self, user_ids, group_ids=()):
-        """{user id: UserInfo} in one query (names, time zones and partners of reviewers and authors).
+    def _review_users_info(self, user_ids):
+        """{user id: UserInfo} in one query (names, time zones and partners of reviewers and authors)."""
+        return self._review_users_and_members(user_ids, ())[0]
 
-        With ``group_ids``, the members of these groups (and of the groups
-        implying them) come along: ``(info, {group id: member ids})``.
+    def _review_users_and_members(self, user_ids, group_ids):
+        """({user id: UserInfo}, {group id: member ids}) in one query.
+
+        The members of a group include those of the groups implying it; they
+        come with their UserInfo, as do the users of ``user_ids``.
         """
         user_ids = tuple({uid for uid in user_ids if uid}) or (0,)
         closure = {}
@@ -463,7 +467,7 @@ class CrmReviewMixin(models.AbstractModel):
             closure = {gid: {gid, *definitions.get_subset_ids([gid])} for gid in group_ids}
         all_gids = tuple({gid for gids in closure.values() for gid in gids}) or (0,)
         if user_ids == (0,) and all_gids == (0,):
-            return ({}, {}) if group_ids else {}
+            return {}, {}
         self._review_flush_users()
         self.env["res.users"].flush_model(["group_ids"])
         rows = self.env.execute_query(
@@ -478,8 +482,6 @@ class CrmReviewMixin(models.AbstractModel):
             )
         )
         info = self._review_remember_users([row[:-1] for row in rows])
-        if not group_ids:
-            return info
         members = {gid: {row[0] for row in rows if row[5] and gids & set(row[-1])} for gid, gids in closure.items()}
         return info, members
 
@@ -672,10 +674,7 @@ class CrmReviewMixin(models.AbstractModel):
         user_ids = {self.env.uid, *(uid for ids in by_record.values() for uid in ids)}
         user_ids.update(uid for spec in specs.values() if spec.approver_type == "users" for uid in spec.user_ids)
         group_ids = {spec.group_id for spec in specs.values() if spec.approver_type == "group"}
-        if group_ids:
-            users_info, members = self._review_users_info(user_ids, group_ids)
-        else:
-            users_info, members = self._review_users_info(user_ids), {}
+        users_info, members = self._review_users_and_members(user_ids, group_ids)
         result = {}
         for record in self:
             for spec, applies in steps_by_record[record.id]:
