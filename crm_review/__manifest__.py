@@ -1,7 +1,7 @@
 {
     "name": "Reviews for Customers, Sale Orders and Contracts",
     "summary": "Governed review process: rules, ordered approval steps, reject reasons, reminders and audit trail",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "crm_review contributors",
@@ -27,6 +27,7 @@
         "wizard/crm_review_wizard_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_review_menus.xml",
+        "views/crm_review_templates.xml",
     ],
     "demo": [
         "demo/crm_review_demo.xml",
@@ -36,6 +37,7 @@
             "crm_review/static/tests/tours/*.js",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "application": True,
     "installable": True,
 }

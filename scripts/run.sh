@@ -10,7 +10,7 @@ scripts/setup.sh
 
 DB=${DEMO_DB:-crm_review_demo}
 PORT=${HTTP_PORT:-8069}
-MODULES=crm_review,crm_review_contract
+MODULES=crm_review,crm_review_contract,crm_review_dashboard
 STAMP=var/$DB.checksum
 mkdir -p var
 
@@ -23,7 +23,7 @@ db_exists() { [ "$(psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datnam
 sql() { psql -d "$DB" -Atc "$1"; }
 # Checksum of the addons' files: an upgrade is needed when it changes.
 addons_checksum() {
-    find crm_review crm_review_contract -type f ! -path '*/__pycache__/*' ! -path '*/.pytest_cache/*' -print0 \
+    find crm_review crm_review_contract crm_review_dashboard -type f ! -path '*/__pycache__/*' ! -path '*/.pytest_cache/*' -print0 \
         | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-40
 }
 count_installed() {

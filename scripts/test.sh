@@ -18,8 +18,10 @@ export CRM_REVIEW_SETUP_DONE=1
 
 SCRATCH_DB=${SCRATCH_DB:-crm_review_scratch}
 TEST_DB=${TEST_DB:-crm_review_test}
-MODULES=crm_review,crm_review_contract
-TEST_TAGS=/crm_review,/crm_review_contract
+MODULES=crm_review,crm_review_contract,crm_review_dashboard
+# The test database also gets the test-only addon that makes a fourth model reviewable.
+TEST_MODULES=$MODULES,test_crm_review
+TEST_TAGS=/crm_review,/crm_review_contract,/crm_review_dashboard,/test_crm_review
 LOGS=var/test
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
@@ -90,7 +92,7 @@ PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists "$SCRATCH_DB"
 run_logged scratch-install odoo -d "$SCRATCH_DB" -i "$MODULES" --stop-after-init || abort
 run_logged scratch-upgrade odoo -d "$SCRATCH_DB" -u "$MODULES" --stop-after-init || abort
 run_logged scratch-uninstall odoo_shell "$SCRATCH_DB" <<'PY' || abort
-modules = ["crm_review_contract", "crm_review"]  # the bridge first
+modules = ["crm_review_dashboard", "crm_review_contract", "crm_review"]  # the bridges first
 for name in modules:
     module = env["ir.module.module"].search([("name", "=", name)])
     assert module.state == "installed", f"{name} is {module.state}, not installed"
@@ -114,7 +116,7 @@ PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists "$SCRATCH_DB"
 stage "Test database $TEST_DB: install with demo data and Odoo's test runner ($TEST_TAGS)"
 PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists "$TEST_DB"
 t=$(date +%s)
-odoo -d "$TEST_DB" -i "$MODULES" --with-demo --test-enable --test-tags "$TEST_TAGS" --stop-after-init \
+odoo -d "$TEST_DB" -i "$TEST_MODULES" --with-demo --test-enable --test-tags "$TEST_TAGS" --stop-after-init \
     > "$LOGS/odoo-tests.log" 2>&1
 rc=$?
 report=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$LOGS/odoo-tests.log" | tail -1)
@@ -153,7 +155,7 @@ stage "pytest-odoo on $TEST_DB"
 t=$(date +%s)
 "$VENV/bin/pytest" --odoo-database="$TEST_DB" --odoo-addons-path="$ADDONS_PATH" --odoo-http \
     --odoo-extra=http-interface=127.0.0.1 --rootdir=. -p no:cacheprovider -rs \
-    crm_review crm_review_contract > "$LOGS/pytest.log" 2>&1
+    crm_review crm_review_contract crm_review_dashboard test_crm_review > "$LOGS/pytest.log" 2>&1
 rc=$?
 summary=$(grep -E '^=+ .* in [0-9.]+s( \([0-9:]+\))? =+$' "$LOGS/pytest.log" | tail -1)
 [ -n "$summary" ] || summary=$(tail -1 "$LOGS/pytest.log")
@@ -168,6 +170,12 @@ elif [ -n "$skipped_tours" ]; then
 else
     ok "pytest ($(since "$t"))"
 fi
+
+# 5. Reliability on copies of the test database ---------------------------------
+# Upgrade and reinstall keep every row; the review races over HTTP on 2 workers
+# and a cron worker; then docs/reliability.md is written from this run's outcomes.
+stage "Reliability on copies of $TEST_DB: upgrade, 2 HTTP workers + cron worker, reinstall"
+run_logged reliability scripts/test_workers.sh "$TEST_DB"
 
 print_results
 if [ $FAILED = 0 ]; then

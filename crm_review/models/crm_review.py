@@ -1,6 +1,11 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.fields import Domain
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command, Domain
 
 
 class CrmReview(models.Model):
@@ -59,6 +64,15 @@ class CrmReview(models.Model):
     approved_by_ids = fields.Many2many(
         "res.users", "crm_review_approved_by_rel", "review_id", "user_id", string="Approved by", readonly=True
     )
+    acted_by_ids = fields.Many2many(
+        "res.users",
+        "crm_review_acted_by_rel",
+        "review_id",
+        "user_id",
+        string="Approvals given by",
+        readonly=True,
+        help="Who gave the approvals of an 'all' step, themselves or as a substitute: one approval per person.",
+    )
     submitter_id = fields.Many2one("res.users", readonly=True, index=True)
     pending_since = fields.Datetime(readonly=True)
     done_date = fields.Datetime("Decided on", readonly=True)
@@ -101,6 +115,68 @@ class CrmReview(models.Model):
         )
         return domain if (operator == "=") == value else ~domain
 
+    # ------------------------------------------------------------------
+    # Access: review data follows its record (like mail.activity)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None, *, active_test=True, bypass_access=False):
+        """Only the lines of records the user may read (review administrators: all)."""
+        if not (bypass_access or self._review_reads_all()):
+            domain = Domain(domain) & self._review_readable_records_domain()
+        return super()._search(domain, offset, limit, order, active_test=active_test, bypass_access=bypass_access)
+
+    def _check_access(self, operation):
+        """Reading a line by id needs read access to its record, as searching does."""
+        return self._review_record_access(self, operation, super()._check_access(operation))
+
+    @api.model
+    def _review_reads_all(self):
+        """Superuser, sudo and review administrators read the review data of every record."""
+        return self.env.su or self.env.user.has_group("crm_review.group_review_manager")
+
+    @api.model
+    def _review_readable_records_domain(self):
+        """Rows (``res_model``, ``res_id``) of records the user may read: one subquery per model."""
+        domains = []
+        for model_name in self.env["crm.review.rule"]._reviewable_models():
+            records = self.env[model_name]
+            if records.has_access("read"):
+                query = records._search([], active_test=False)
+                domains.append(Domain("res_model", "=", model_name) & Domain("res_id", "in", query))
+        return Domain.OR(domains)
+
+    @api.model
+    def _review_record_access(self, rows, operation, result):
+        """``result`` of ``rows._check_access(operation)`` (lines or audit-trail rows), plus for reading
+        the rows whose record the user may not read."""
+        if operation != "read" or not rows or self._review_reads_all():
+            return result
+        unreadable = rows.browse()
+        # The rows passed the access rules above: sudo() only reads which record each is about.
+        for model_name, model_rows in (rows - result[0] if result else rows).sudo().grouped("res_model").items():
+            if model_name not in self.env:
+                unreadable |= model_rows
+                continue
+            records = self.env[model_name].browse(set(model_rows.mapped("res_id"))).exists()
+            readable = set(records._filtered_access("read").ids)
+            unreadable |= model_rows.filtered(lambda row, readable=readable: row.res_id not in readable)
+        if not unreadable:
+            return result
+        if result:
+            return result[0] | unreadable, result[1]
+
+        def make_error():
+            return AccessError(
+                self.env._(
+                    "You cannot see the review of records you may not read (%(model)s, ids %(ids)s).",
+                    model=rows._description,
+                    ids=unreadable.ids[:6],
+                )
+            )
+
+        return unreadable, make_error
+
     def action_open_record(self):
         """Open the reviewed record."""
         self.ensure_one()
@@ -115,6 +191,421 @@ class CrmReview(models.Model):
     # ------------------------------------------------------------------
     # Engine helpers (called in sudo by crm.review.mixin after its checks)
     # ------------------------------------------------------------------
+
+    def _review_waiting_reviewers(self):
+        """Reviewers of this pending line whose approval is still expected."""
+        self.ensure_one()
+        if self.state != "pending":
+            return self.env["res.users"]
+        if self.approval_mode == "all":
+            return self.reviewer_ids - self.approved_by_ids
+        return self.reviewer_ids
+
+    def _review_acting_for(self, user, substituted):
+        """The reviewer of this line that ``user`` decides for: themselves, or one they stand in for.
+
+        This is the rule of who may decide. Nobody (an empty recordset) when the
+        step is not pending, when ``user`` submitted the record and the rule
+        does not allow self-approval, when ``user`` already approved this step
+        (four eyes: one approval per person, also as a substitute), or when
+        ``user`` is neither a waiting reviewer nor the substitute of one (and
+        substitutes only count where the company allows delegation).
+
+        :param substituted: the users who named ``user`` as their substitute today
+        """
+        self.ensure_one()
+        nobody = self.env["res.users"]
+        if self.state != "pending":
+            return nobody
+        rule_info = self.env["crm.review.rule"]._rule_info(self.rule_id.id)
+        if self.submitter_id == user and not rule_info.allow_self_approval:
+            return nobody
+        if self.approval_mode == "all" and user in self.acted_by_ids:
+            return nobody
+        waiting = self._review_waiting_reviewers()
+        if user in waiting:
+            return user
+        if substituted and self._review_delegation_allowed():
+            # One approval counts for one reviewer, even for a substitute of several.
+            stand_in = (waiting & substituted).sorted("id")[:1]
+            if stand_in and (stand_in != self.submitter_id or rule_info.allow_self_approval):
+                return stand_in
+        return nobody
+
+    def _review_delegation_allowed(self):
+        """Substitutes may decide on this line (Settings › Reviews of its company)."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        return company.sudo().review_delegation
+
+    @api.model
+    def _review_fallback_reviewers(self, company, exclude=None):
+        """Who decides when a step has nobody left: the review administrators of ``company``.
+
+        Active internal users allowed in that company (every company when
+        ``company`` is empty), never the superuser; ``exclude`` (a user) is left out.
+        """
+        admins = self.env.ref("crm_review.group_review_manager").sudo().all_user_ids
+        admins = admins.filtered(lambda u: u.active and not u.share and u.id != api.SUPERUSER_ID)
+        if company:
+            admins = admins.filtered(lambda u: company in u.company_ids)
+        return admins - exclude if exclude else admins
+
+    def _review_step_name(self):
+        """Name of the step in the reader's language (the rule's step while it exists)."""
+        self.ensure_one()
+        return self.step_id.name or self.name
+
+    def _review_rejection_summary(self):
+        """HTML sentence of this rejected line: step, reviewer, reason, how to fix it, comment (escaped)."""
+        self.ensure_one()
+        summary = Markup("%s <b>%s</b> %s %s: <b>%s</b>") % (
+            self.env._("Rejected at step"),
+            self._review_step_name(),
+            self.env._("by"),
+            self.done_by_id.sudo().name or "",
+            self.reason_id.name or "",
+        )
+        if self.note:
+            summary += Markup("<br/>%s") % self.note
+        if self.reason_id.guidance:
+            summary += Markup("<br/><i>%s</i> %s") % (self.env._("How to fix:"), self.reason_id.guidance)
+        return summary
+
+    @api.model
+    def _review_acting_domain(self, user):
+        """Lines waiting for ``user`` (the domain of ``_review_acting_for``, for searches)."""
+        substituted = user._review_substituted_users()
+        waiting_for = Domain("reviewer_ids", "in", user.ids)
+        if substituted:
+            delegating = self.env["res.company"].sudo().search([("review_delegation", "=", True)])
+            waiting_for |= Domain("reviewer_ids", "in", substituted.ids) & Domain(
+                "company_id", "in", [*delegating.ids, False]
+            )
+        return (
+            Domain("state", "=", "pending")
+            & waiting_for
+            & Domain("acted_by_ids", "not in", user.ids)
+            & (Domain("approval_mode", "=", "any") | Domain("approved_by_ids", "not in", user.ids))
+            & (Domain("submitter_id", "!=", user.id) | Domain("rule_id.allow_self_approval", "=", True))
+        )
+
+    # ------------------------------------------------------------------
+    # Decisions (the mixin's actions call these after checking who may decide)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _review_submit(self, records):
+        """Create the route of a new submission of ``records`` and open its first step."""
+        names = {record.id: record.display_name for record in records}
+        previous = records.filtered("review_state")._review_lines()
+        line_vals, carried = self.env["crm.review.rule"]._review_route(records, previous, names)
+        (previous - carried)._review_close()
+        new_lines = self.sudo().create(line_vals)
+        pending = new_lines.filtered(lambda line: line.state == "pending")
+        open_ids = set(pending.mapped("res_id"))
+        rejected = records.filtered(lambda r: r.review_state == "rejected")
+        records.filtered(lambda r: r.id in open_ids)._review_write_state("pending")
+        records.filtered(lambda r: r.id not in open_ids)._review_write_state("approved")
+        self.env["crm.review.notifier"]._remove_todos(records._name, rejected.ids, ["fix"])
+        records._review_log("submit", names=names)
+        skipped = new_lines.filtered(lambda line: line.state == "skipped")
+        if skipped:
+            records.browse(skipped.mapped("res_id"))._review_log("skip", lines=skipped, names=names)
+        pending._review_schedule_activities()
+        next_step = {line.res_id: line._review_waiting_sentence() for line in pending}
+        records._review_post(
+            {
+                record.id: Markup("%s<br/>%s")
+                % (
+                    self.env._("Submitted for review."),
+                    next_step.get(record.id) or self.env._("The review is complete: approved."),
+                )
+                for record in records
+            }
+        )
+        return new_lines
+
+    def _review_approve(self, records, acting_for, comment, chain):
+        """Approve these pending lines (one per record of ``records``) as the current user.
+
+        :param acting_for: {line id: the reviewer the user decides for (themselves or as a substitute)}
+        :param chain: the current lines of ``records`` (``self`` among them)
+        """
+        now = fields.Datetime.now()
+        user = self.env.user
+        finished = self.browse()
+        partly = defaultdict(self.browse)
+        for line in self:
+            reviewer = acting_for[line.id]
+            if line.approval_mode == "all":
+                approvers = line.approved_by_ids | reviewer
+                line.write({"approved_by_ids": [Command.set(approvers.ids)], "acted_by_ids": [Command.link(user.id)]})
+                if line.reviewer_ids - approvers:
+                    # The step waits for the others: only the to-dos of this approval go.
+                    partly[user | reviewer] |= line
+                    continue
+            line._review_write_step(
+                "approved",
+                done_by_id=user.id,
+                done_date=now,
+                note=comment,
+                duration_hours=line._review_hours_since_pending(now),
+            )
+            finished |= line
+        for users, lines in partly.items():
+            lines._review_remove_activities(users)
+        finished._review_remove_activities()
+        advanced = records.browse(finished.mapped("res_id"))
+        after = chain.filtered(lambda line: line.res_id in advanced.ids)._review_activate_next(advanced)
+        substitute_for = self._review_substitute_for(acting_for)
+        records._review_log(
+            "approve",
+            lines=self,
+            notes=dict.fromkeys(records.ids, comment),
+            names={line.res_id: line.res_name for line in self},
+            substitute_for=substitute_for,
+        )
+        bodies = {}
+        for line in self:
+            body = Markup("%s <b>%s</b>") % (self.env._("Approved step"), line._review_step_name())
+            if line.res_id in substitute_for:
+                body += Markup(" %s") % self._review_substitute_sentence(acting_for[line.id])
+            if comment:
+                body += Markup("<br/>%s") % comment
+            if line.res_id in after:
+                body += Markup("<br/>%s") % after[line.res_id]
+            bodies[line.res_id] = body
+        records._review_post(bodies)
+        self._review_run_actions("approved", advanced)
+
+    def _review_reject(self, records, acting_for, reason, note, send_back):
+        """Reject these pending lines with ``reason`` and send the records back."""
+        now = fields.Datetime.now()
+        substitute_for = self._review_substitute_for(acting_for)
+        chain = records._review_lines()
+        for line in self:
+            line._review_write_step(
+                "rejected",
+                done_by_id=self.env.uid,
+                done_date=now,
+                reason_id=reason.id,
+                note=note,
+                duration_hours=line._review_hours_since_pending(now),
+            )
+        self._review_remove_activities()
+        to_previous = (
+            self._review_send_back_to_previous(chain, records) if send_back == "previous" else records.browse()
+        )
+        to_submitter = records - to_previous
+        chain.filtered(lambda line: line.res_id in to_submitter.ids and line.state == "waiting")._review_write_step(
+            "cancelled", is_current=False
+        )
+        to_submitter._review_write_state("rejected")
+        activated = to_previous._review_lines()._review_activate_next(to_previous) if to_previous else {}
+        records._review_log(
+            "reject",
+            lines=self,
+            reason=reason,
+            notes=dict.fromkeys(records.ids, note),
+            names={line.res_id: line.res_name for line in self},
+            substitute_for=substitute_for,
+        )
+        reason_name, guidance = reason.name, reason.guidance
+        bodies = {}
+        for line in self:
+            body = Markup("%s <b>%s</b>: %s") % (self.env._("Rejected at step"), line._review_step_name(), reason_name)
+            if line.res_id in substitute_for:
+                body += Markup(" %s") % self._review_substitute_sentence(acting_for[line.id])
+            if note:
+                body += Markup("<br/>%s") % note
+            if line.res_id in activated:
+                body += Markup("<br/>%s %s") % (self.env._("Sent back to the previous step."), activated[line.res_id])
+            else:
+                body += Markup("<br/>%s") % self.env._("Sent back to the submitter.")
+                if guidance:
+                    body += Markup("<br/><i>%s</i> %s") % (self.env._("How to fix:"), guidance)
+            bodies[line.res_id] = body
+        records._review_post(bodies)
+        self.filtered(lambda line: line.res_id in to_submitter.ids)._review_schedule_fix_activities(reason, note)
+        self._review_check_reject_limit(records)
+        self._review_run_actions("rejected", records)
+
+    def _review_substitute_for(self, acting_for):
+        """{record id: id of the reviewer} for the decisions the user takes as a substitute."""
+        return {line.res_id: acting_for[line.id].id for line in self if acting_for[line.id] != self.env.user}
+
+    @api.model
+    def _review_substitute_sentence(self, reviewer):
+        return self.env._("(as substitute for %(reviewer)s)", reviewer=reviewer.sudo().name)
+
+    def _review_waiting_sentence(self):
+        self.ensure_one()
+        return self.env._(
+            "Step %(step)s is waiting for %(reviewers)s.",
+            step=self._review_step_name(),
+            reviewers=self.env["crm.review.mixin"]._review_users_label(self.reviewer_ids),
+        )
+
+    def _review_run_actions(self, outcome, records):
+        """Run the server actions of these lines' steps (and rules) for ``outcome`` on ``records``.
+
+        A step's action runs when that step is decided; a rule's action runs
+        when the review is complete (approved) or when one of its steps rejects.
+        """
+        if not records:
+            return
+        field = "action_approved_id" if outcome == "approved" else "action_rejected_id"
+        targets = defaultdict(set)
+        for line in self.filtered(lambda line: line.res_id in records.ids):
+            if line.step_id[field]:
+                targets[line.step_id[field]].add(line.res_id)
+            rule_done = outcome == "rejected" or records.browse(line.res_id).review_state == "approved"
+            if line.rule_id[field] and rule_done:
+                targets[line.rule_id[field]].add(line.res_id)
+        for action, res_ids in targets.items():
+            ids = sorted(res_ids)
+            # Odoo checks that the reviewer may run it (in the action's groups, else with write access
+            # to the record); it then runs as set up by the administrator, even for a read-only reviewer.
+            action.sudo().with_context(active_model=records._name, active_ids=ids, active_id=ids[0]).run()
+
+    def _review_write_step(self, state, **values):
+        """Write lines changing state: the other decision columns are reset."""
+        vals = {
+            "state": state,
+            "next_reminder_at": False,
+            "done_by_id": False,
+            "done_date": False,
+            "note": False,
+            "reason_id": False,
+            "duration_hours": 0.0,
+        }
+        vals.update(values)
+        self.write(vals)
+
+    @api.model
+    def _review_pending_values(self, rule_id, now):
+        delay = self.env["crm.review.rule"]._rule_info(rule_id).reminder_after_hours
+        return {
+            "state": "pending",
+            "pending_since": now,
+            "next_reminder_at": now + timedelta(hours=delay) if delay else False,
+        }
+
+    def _review_activate_next(self, records):
+        """Make the first waiting step of each record pending, or approve the record.
+
+        ``self`` holds the current lines of ``records``.
+        :return: {record id: sentence telling what happens next}
+        """
+        first = {}
+        for line in self:
+            if line.state in ("waiting", "pending"):
+                first.setdefault(line.res_id, line)
+        to_activate = self.browse([line.id for line in first.values() if line.state == "waiting"])
+        for line in to_activate.filtered(lambda line: not line.reviewer_ids):
+            # Every reviewer fixed at submission has been archived since.
+            fallback = self._review_fallback_reviewers(line.company_id, exclude=line.submitter_id)
+            line.reviewer_ids = [Command.set(fallback.ids)]
+        now = fields.Datetime.now()
+        messages = {}
+        for rule_id, lines in to_activate.grouped(lambda line: line.rule_id.id).items():
+            lines.write(self._review_pending_values(rule_id, now))
+        for line in to_activate:
+            messages[line.res_id] = line._review_waiting_sentence()
+        to_activate._review_schedule_activities()
+        done = records.filtered(lambda r: r.id not in first)
+        if done:
+            done._review_write_state("approved")
+            for record in done:
+                messages[record.id] = self.env._("The review is complete: approved.")
+        return messages
+
+    def _review_send_back_to_previous(self, chain, records):
+        """Reopen the last approved step before each rejected line; return the records sent back."""
+        to_previous = records.browse()
+        vals_list = []
+        for line in self:
+            earlier = chain.filtered(
+                lambda c, line=line: c.res_id == line.res_id and c.position < line.position and c.state == "approved"
+            )
+            if not earlier:
+                continue
+            previous = max(earlier, key=lambda c: c.position)
+            (previous | line).write({"is_current": False})
+            for old in (previous, line):
+                vals = old.copy_data()[0]
+                vals.update(
+                    state="waiting",
+                    is_current=True,
+                    reviewer_ids=[Command.set(old.reviewer_ids.ids)],
+                    approved_by_ids=[Command.clear()],
+                    acted_by_ids=[Command.clear()],
+                    pending_since=False,
+                    next_reminder_at=False,
+                    done_by_id=False,
+                    done_date=False,
+                    note=False,
+                    reason_id=False,
+                    duration_hours=0.0,
+                    reminder_count=0,
+                    escalated=False,
+                )
+                vals_list.append(vals)
+            to_previous |= records.browse(line.res_id)
+        self.sudo().create(vals_list)
+        return to_previous
+
+    def _review_check_reject_limit(self, records):
+        """Escalate records whose rule's rejection limit is reached (one read_group for all)."""
+        Rule = self.env["crm.review.rule"]
+        limited = self.filtered(lambda line: Rule._rule_info(line.rule_id.id).reject_limit)
+        if not limited:
+            return
+        counts = {
+            (res_id, rule.id): count
+            for res_id, rule, count in self.sudo()._read_group(
+                [
+                    ("res_model", "=", records._name),
+                    ("res_id", "in", limited.mapped("res_id")),
+                    ("rule_id", "in", limited.rule_id.ids),
+                    ("state", "=", "rejected"),
+                ],
+                ["res_id", "rule_id"],
+                ["__count"],
+            )
+        }
+        notifier = self.env["crm.review.notifier"]
+        vals, bodies = [], {}
+        for line in limited:
+            count = counts.get((line.res_id, line.rule_id.id), 0)
+            if count < line.rule_id.reject_limit:
+                continue
+            targets = line.rule_id.escalation_user_id or self._review_fallback_reviewers(line.company_id)
+            bodies[line.res_id] = self.env._(
+                "Rejected %(count)s times under rule %(rule)s (limit %(limit)s): escalated to %(users)s.",
+                count=count,
+                rule=line.rule_id.name,
+                limit=line.rule_id.reject_limit,
+                users=records._review_users_label(targets),
+            )
+            vals += [
+                {
+                    "res_model": records._name,
+                    "res_id": line.res_id,
+                    "activity_type_id": notifier._type_id("escalation"),
+                    "user_id": target.id,
+                    "date_deadline": notifier._due_date(0, target),
+                    "summary": self.env._("Rejection limit reached"),
+                    "note": bodies[line.res_id],
+                }
+                for target in targets
+            ]
+        if bodies:
+            escalated = records.browse(list(bodies))
+            notifier._create_todos(vals)
+            escalated._review_log("escalate", notes=bodies)
+            escalated._review_post(bodies)
 
     def _review_close(self):
         """Take lines out of the current review: open steps are cancelled, decisions kept."""
@@ -131,32 +622,64 @@ class CrmReview(models.Model):
 
     def _review_remove_activities(self, users=None):
         """Remove the review to-dos of these steps (of all reviewers, or only of ``users``)."""
-        type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review")
         for model, lines in self.grouped("res_model").items():
-            self.env["mail.activity"]._review_remove(
-                model, set(lines.mapped("res_id")), [type_id], None if users is None else users.ids
-            )
+            self.env["crm.review.notifier"]._remove_todos(model, set(lines.mapped("res_id")), ["review"], users)
 
     def _review_schedule_activities(self):
-        """One "Review" to-do per reviewer of each pending line, created in one batch."""
-        activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review")
-        today = fields.Date.context_today(self)
+        """One "Review" to-do per waiting reviewer of each pending line, created in one batch.
+
+        Due when the step is due (today when the rule sets no reminder delay),
+        in the reviewer's time zone. Reviewers who asked for it get Odoo's
+        "assigned to you" email when a step becomes theirs.
+        """
+        notifier = self.env["crm.review.notifier"]
+        type_id = notifier._type_id("review")
+        now = fields.Datetime.now()
+        vals_list = []
+        notify = self.env["res.users"]
+        for line in self:
+            hours = (line.next_reminder_at - now).total_seconds() / 3600 if line.next_reminder_at else 0
+            for user in line._review_waiting_reviewers():
+                if user._review_wants_email():
+                    notify |= user
+                vals_list.append(
+                    {
+                        "res_model": line.res_model,
+                        "res_id": line.res_id,
+                        "activity_type_id": type_id,
+                        "user_id": user.id,
+                        "summary": self.env._(
+                            "Review: %(step)s", step=line.with_context(lang=user.lang)._review_step_name()
+                        ),
+                        "date_deadline": notifier._due_date(max(hours, 0), user),
+                    }
+                )
+        return notifier._create_todos(vals_list, notify=notify)
+
+    def _review_schedule_fix_activities(self, reason, note):
+        """A "Fix and resubmit" to-do for the submitter of each rejected line, with the reason's guidance."""
+        notifier = self.env["crm.review.notifier"]
         vals_list = []
         for line in self:
-            approved = line.approved_by_ids if line.approval_mode == "all" else self.env["res.users"]
-            for user in line.reviewer_ids - approved:
-                vals = {
+            submitter = line.submitter_id
+            if not submitter.active or submitter.share:
+                continue
+            reason_text = reason.with_context(lang=submitter.lang)
+            body = Markup("<p><b>%s</b></p>") % reason_text.name
+            if reason_text.guidance:
+                body += Markup("<p>%s</p>") % reason_text.guidance
+            if note:
+                body += Markup("<p>%s</p>") % note
+            delay = self.env["crm.review.rule"]._rule_info(line.rule_id.id).reminder_after_hours
+            vals_list.append(
+                {
                     "res_model": line.res_model,
                     "res_id": line.res_id,
-                    "activity_type_id": activity_type_id,
-                    "user_id": user.id,
-                    "summary": self.env._("Review: %(step)s", step=line.name),
-                    # Due when the reviewers are to be reminded (today without reminders).
-                    "date_deadline": fields.Date.context_today(self, line.next_reminder_at)
-                    if line.next_reminder_at
-                    else today,
+                    "activity_type_id": notifier._type_id("fix"),
+                    "user_id": submitter.id,
+                    "date_deadline": notifier._due_date(delay, submitter),
+                    "summary": self.with_context(lang=submitter.lang).env._("Fix and resubmit"),
+                    "note": body,
                 }
-                if line.res_name:
-                    vals["res_name"] = line.res_name  # spares reading the record
-                vals_list.append(vals)
-        self.env["mail.activity"]._review_create(vals_list)
+            )
+        return notifier._create_todos(vals_list)

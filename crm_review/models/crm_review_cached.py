@@ -1,4 +1,8 @@
 from odoo import api, models
+from odoo.exceptions import ValidationError
+
+# Integer columns are 32-bit in PostgreSQL.
+INT_LIMIT = 2**31
 
 
 class CrmReviewCached(models.AbstractModel):
@@ -9,11 +13,14 @@ class CrmReviewCached(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_integer_values(vals)
         records = super().create(vals_list)
         self.env.registry.clear_cache()
         return records
 
     def write(self, vals):
+        self._check_integer_values(vals)
         result = super().write(vals)
         self.env.registry.clear_cache()
         return result
@@ -22,3 +29,17 @@ class CrmReviewCached(models.AbstractModel):
         result = super().unlink()
         self.env.registry.clear_cache()
         return result
+
+    @api.model
+    def _check_integer_values(self, vals):
+        """Refuse numbers the database cannot hold, naming the field, before they reach it."""
+        for name, value in vals.items():
+            field = self._fields.get(name)
+            if field and field.type == "integer" and isinstance(value, int) and not -INT_LIMIT < value < INT_LIMIT:
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s: %(value)s is out of range.",
+                        field=field.get_description(self.env)["string"],
+                        value=value,
+                    )
+                )

@@ -1,5 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.fields import Domain
+
+# Only ``_delete_with_records`` and ``_move_to_record`` hold this object; no RPC call can put it in a context.
+_DELETE_WITH_RECORD = object()
 
 LOG_ACTIONS = [
     ("submit", "Submitted"),
@@ -29,13 +33,30 @@ class CrmReviewLog(models.Model):
     rule_id = fields.Many2one("crm.review.rule", readonly=True, ondelete="set null")
     action = fields.Selection(LOG_ACTIONS, required=True, readonly=True)
     user_id = fields.Many2one("res.users", "By", required=True, readonly=True, default=lambda self: self.env.user)
+    substitute_for_id = fields.Many2one(
+        "res.users", "As substitute for", readonly=True, help="The reviewer the decision was taken for."
+    )
     date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
     reason_id = fields.Many2one("crm.review.reason", readonly=True, ondelete="restrict")
     note = fields.Text("Comment", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
 
     @api.model
-    def _entry(self, action, res_model, res_id, res_name, company_id, line=None, reason=None, note=None):
+    def _search(self, domain, offset=0, limit=None, order=None, *, active_test=True, bypass_access=False):
+        """Only the rows of records the user may read (review administrators: all)."""
+        lines = self.env["crm.review"]
+        if not (bypass_access or lines._review_reads_all()):
+            domain = Domain(domain) & lines._review_readable_records_domain()
+        return super()._search(domain, offset, limit, order, active_test=active_test, bypass_access=bypass_access)
+
+    def _check_access(self, operation):
+        """Reading a row by id needs read access to its record, as searching does."""
+        return self.env["crm.review"]._review_record_access(self, operation, super()._check_access(operation))
+
+    @api.model
+    def _entry(
+        self, action, res_model, res_id, res_name, company_id, line=None, reason=None, note=None, substitute_for_id=None
+    ):
         """Values of one audit-trail row (created in batches by the review engine)."""
         return {
             "res_model": res_model,
@@ -46,6 +67,7 @@ class CrmReviewLog(models.Model):
             "rule_id": line.rule_id.id if line else False,
             "action": action,
             "user_id": self.env.uid,
+            "substitute_for_id": substitute_for_id or False,
             "date": fields.Datetime.now(),
             "reason_id": reason.id if reason else False,
             "note": note or False,
@@ -54,11 +76,24 @@ class CrmReviewLog(models.Model):
 
     def write(self, vals):
         # sudo() bypasses the access rules; the trail stays immutable for everybody.
-        if self:
+        moving = set(vals) == {"res_id"} and self.env.context.get("crm_review_delete") is _DELETE_WITH_RECORD
+        if self and not moving:
             raise AccessError(self.env._("The review audit trail cannot be changed."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_with_record(self):
-        if not self.env.context.get("crm_review_unlink_with_record"):
+        if self.env.context.get("crm_review_delete") is not _DELETE_WITH_RECORD:
             raise AccessError(self.env._("The review audit trail cannot be deleted."))
+
+    @api.model
+    def _move_to_record(self, res_model, res_ids, dst_id):
+        """Records merged into ``dst_id`` (contacts merge): their trail goes with them."""
+        rows = self.sudo().search([("res_model", "=", res_model), ("res_id", "in", list(res_ids))])
+        rows.with_context(crm_review_delete=_DELETE_WITH_RECORD).write({"res_id": dst_id})
+
+    @api.model
+    def _delete_with_records(self, res_model, res_ids):
+        """Delete the trail of records being deleted: the only way rows go."""
+        rows = self.sudo().search([("res_model", "=", res_model), ("res_id", "in", list(res_ids))])
+        rows.with_context(crm_review_delete=_DELETE_WITH_RECORD).unlink()

@@ -31,6 +31,7 @@ class CrmReviewReason(models.Model):
     )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", index=True, help="Leave empty to share the reason with every company.")
 
     def _info(self):
         """ReasonInfo of the reason, in the user's language (cached until a reason changes)."""

@@ -1,16 +1,35 @@
 from collections import defaultdict
 from datetime import timedelta
+from urllib.parse import urlencode
 
+import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import SQL
+from odoo.tools.misc import format_datetime, hmac
+
+# A digest lists at most this many reviews, the most overdue first; the rest is "and N more".
+DIGEST_MAX_LINES = 50
+
+
+# Batches started again after a concurrent decision, before the run leaves the rest to the next one.
+MAX_CONFLICTS = 3
 
 
 class CrmReview(models.Model):
     """Reminders (审核提醒) and escalation of overdue review steps, run by ir.cron."""
 
     _inherit = "crm.review"
+
+    reminder_digest_due = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Reminded in the current run: its reviewers get it in their digest at the end of the run.",
+    )
+
+    _reminder_digest_due_idx = models.Index("(id) WHERE reminder_digest_due")
 
     @api.model
     def _reminder_due_domain(self, now):
@@ -23,78 +42,156 @@ class CrmReview(models.Model):
 
     @api.model
     def _cron_send_reminders(self, batch_size=500):
-        """Remind the reviewers of overdue steps (one digest per person), then escalate.
+        """Remind the reviewers of overdue steps (one digest per person and run), then escalate.
 
-        Works in committed batches; an interrupted run resumes where it stopped,
-        and a step is never reminded twice for the same period.
+        Due steps are marked in committed batches; the digests of everything
+        marked are sent at the end, in one transaction that also clears the
+        marks. An interrupted run leaves its marks, and the next run sends
+        them: no step is lost, none is reminded twice for the same period.
         """
         now = fields.Datetime.now()
         domain = self._reminder_due_domain(now)
         cron = self.env["ir.cron"]
         cron._commit_progress(remaining=self.search_count(domain))
-        while True:
-            lines = self.search(domain, limit=batch_size, order="next_reminder_at, id")
+        conflicts = 0
+        while conflicts <= MAX_CONFLICTS:
+            lines = self._reminder_lock_batch(domain, batch_size)
             if not lines:
                 break
-            lines._send_reminders(now)
+            try:
+                lines._send_reminders(now)
+            except psycopg2.errors.SerializationFailure:
+                # A reviewer decided on one of these steps meanwhile: start the batch again on fresh data.
+                self.env.cr.rollback()
+                conflicts += 1
+                continue
             if not cron._commit_progress(processed=len(lines)):
                 break
+        try:
+            self._send_pending_digests()
+        except psycopg2.errors.SerializationFailure:
+            # The marks stay: the next run sends these digests.
+            self.env.cr.rollback()
+        cron._commit_progress()
+
+    @api.model
+    def _reminder_lock_batch(self, domain, limit):
+        """The next due lines, locked for this run; lines a reviewer is deciding on right now are skipped."""
+        self.flush_model()
+        query = self._search(domain, limit=limit, order="next_reminder_at, id")
+        rows = self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select()))
+        return self.browse([row[0] for row in rows])
 
     def _send_reminders(self, now):
-        """Remind or escalate these due lines; one email per reviewer for the whole batch."""
+        """Escalate these due lines or mark them for this run's digests."""
         to_escalate = self.filtered(lambda line: line.reminder_count >= line.rule_id.reminder_max)
         to_remind = self - to_escalate
         if to_escalate:
             to_escalate._escalate_overdue()
         if not to_remind:
             return
-        by_user = defaultdict(lambda: self.env["crm.review"])
-        for line in to_remind:
-            for user in line.reviewer_ids - line.approved_by_ids:
-                by_user[user] |= line
-        self._send_reminder_digests(by_user)
         for (count, repeat), lines in to_remind.grouped(
             lambda line: (line.reminder_count, line.rule_id.reminder_repeat_hours or 24)
         ).items():
-            lines.write({"reminder_count": count + 1, "next_reminder_at": now + timedelta(hours=repeat)})
-        self._log_lines("remind")
+            lines.write(
+                {
+                    "reminder_count": count + 1,
+                    "next_reminder_at": now + timedelta(hours=repeat),
+                    "reminder_digest_due": True,
+                }
+            )
+        to_remind._log_lines("remind")
+
+    @api.model
+    def _send_pending_digests(self):
+        """Send one digest per reviewer for every line marked, then clear the marks."""
+        marked = self.search([("reminder_digest_due", "=", True)])
+        if not marked:
+            return
+        by_user = defaultdict(lambda: self.env["crm.review"])
+        # Decided since it was marked: nothing left to remind.
+        for line in marked.filtered(lambda line: line.state == "pending"):
+            for user in line.reviewer_ids - line.approved_by_ids:
+                by_user[user] |= line
+        self._send_reminder_digests(by_user)
+        marked.write({"reminder_digest_due": False})
 
     def _send_reminder_digests(self, lines_by_user):
-        """One email per person listing all their overdue reviews (no flood)."""
+        """One email per person listing their overdue reviews, most overdue first (no flood)."""
         template = self.env.ref("crm_review.mail_template_review_reminder", raise_if_not_found=False)
         if not template:
             return
-        base_url = self[:1].get_base_url()
-        # The same entry for every reviewer of a line: built once per line, not once per reviewer.
-        entries = {
-            line.id: {
-                "name": line.res_name,
-                "step": line.name,
-                "since": line.pending_since,
-                "url": f"{base_url}/odoo/{line.res_model}/{line.res_id}",
-                "approve_url": self.env[line.res_model]
-                .browse(line.res_id)
-                ._notify_get_action_link("controller", controller=f"/crm_review/approve/{line.res_model}"),
-            }
-            for line in self.union(*lines_by_user.values())
-        }
+        base_url = self.get_base_url()
+        list_url = f"{base_url}/odoo/action-crm_review.crm_review_action_to_review"
         for user, lines in lines_by_user.items():
             if not user.email:
                 continue
+            lines = lines.sorted(lambda line: (line.pending_since or fields.Datetime.now(), line.id))
+            shown = lines[:DIGEST_MAX_LINES]
             template.with_context(
-                review_lines=[entries[line.id] for line in lines],
+                review_lines=[
+                    {
+                        "name": line.res_name,
+                        "step": line.name,
+                        # Shown in the reviewer's own time zone and language.
+                        "since": format_datetime(self.env, line.pending_since, tz=user.tz, lang_code=user.lang)
+                        if line.pending_since
+                        else "",
+                        "url": f"{base_url}/odoo/{line.res_model}/{line.res_id}",
+                        # The approve link is the reviewer's own: signed for this step and this person.
+                        "approve_url": base_url + line._review_approve_link(user),
+                    }
+                    for line in shown
+                ],
+                review_more=len(lines) - len(shown),
+                review_list_url=list_url,
                 lang=user.lang,
             ).send_mail(user.id, email_layout_xmlid="mail.mail_notification_light")
 
+    def _review_approve_token(self, user_id):
+        """Signature of the approve link of this step sent to ``user_id``.
+
+        It covers the activation of the step (``pending_since``): a link of an
+        earlier submission or activation never matches the step waiting now.
+        """
+        self.ensure_one()
+        message = (self.id, user_id, fields.Datetime.to_string(self.pending_since))
+        return hmac(self.env(su=True), "crm_review.approve_link", message)
+
+    def _review_approve_link(self, user):
+        """Path of the page where ``user`` confirms the approval of this step (see controllers/main.py)."""
+        self.ensure_one()
+        query = urlencode({"user_id": user.id, "token": self._review_approve_token(user.id)})
+        return f"/crm_review/approve/{self.id}?{query}"
+
+    def _escalation_targets(self, fallback_by_company):
+        """The escalation user, else the reviewers' managers, else the review administrators.
+
+        Managers and administrators are those allowed in the line's company:
+        an administrator of another company cannot open the record.
+        """
+        self.ensure_one()
+        if self.rule_id.escalation_user_id:
+            return self.rule_id.escalation_user_id
+        company = self.company_id
+        managers = self._reviewer_managers()
+        if company:
+            managers = managers.filtered(lambda u: company in u.company_ids)
+        if managers:
+            return managers
+        if company not in fallback_by_company:
+            fallback_by_company[company] = self._review_fallback_reviewers(company)
+        return fallback_by_company[company]
+
     def _escalate_overdue(self):
-        """Reminded enough: tell the reviewers' managers (or the escalation user, or the admins)."""
+        """Reminded enough: tell the escalation user, the managers or the company's review administrators."""
         activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review_escalation")
-        admins = self.env.ref("crm_review.group_review_manager").all_user_ids.filtered(
-            lambda u: not u.share and u.id != 1
-        )
+        fallback_by_company = {}
         vals, bodies = [], defaultdict(dict)
+        model_ids = {}
+        today = fields.Date.context_today(self)
         for line in self:
-            targets = line.rule_id.escalation_user_id or line._reviewer_managers() or admins
+            targets = line._escalation_targets(fallback_by_company)
             body = self.env._(
                 "Step %(step)s has waited since %(since)s despite %(count)s reminders: escalated to %(users)s.",
                 step=line.name,
@@ -103,19 +200,23 @@ class CrmReview(models.Model):
                 users=", ".join(targets.mapped("name")),
             )
             bodies[line.res_model][line.res_id] = body
+            if line.res_model not in model_ids:
+                model_ids[line.res_model] = self.env["ir.model"]._get_id(line.res_model)
             vals += [
                 {
-                    "res_model": line.res_model,
+                    "res_model_id": model_ids[line.res_model],
                     "res_id": line.res_id,
                     "activity_type_id": activity_type_id,
                     "user_id": target.id,
                     "summary": self.env._("Overdue review: %(step)s", step=line.name),
                     "note": body,
+                    "date_deadline": today,
                 }
                 for target in targets
             ]
         self.write({"escalated": True})
-        self.env["mail.activity"]._review_create(vals)
+        # The to-do is the notification: no "assigned to you" email for each.
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals)
         self._log_lines("escalate", notes={line.id: bodies[line.res_model][line.res_id] for line in self})
         for model, model_bodies in bodies.items():
             self.env[model].browse(list(model_bodies))._review_post(

@@ -1,11 +1,20 @@
-from datetime import timedelta
+import logging
+from datetime import datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.fields import Domain
-from odoo.tools import html2plaintext
+from odoo.fields import Command, Domain
+from odoo.tools import html2plaintext, split_every
 
-PERIOD_FORMATS = {"once": "once", "daily": "%Y-%m-%d", "weekly": "%G-W%V", "monthly": "%Y-%m"}
+_logger = logging.getLogger(__name__)
+
+# Offsets and windows beyond ten years are typing errors, and overflow the date arithmetic.
+MAX_DAYS = 3650
+# Rolling periods, counted from the last reminder of a record.
+PERIODS = {"daily": relativedelta(days=1), "weekly": relativedelta(weeks=1), "monthly": relativedelta(months=1)}
 
 
 class CrmReviewReminderRule(models.Model):
@@ -18,7 +27,9 @@ class CrmReviewReminderRule(models.Model):
     name = fields.Char(required=True, translate=True)
     active = fields.Boolean(default=True)
     sequence = fields.Integer(default=10)
-    company_id = fields.Many2one("res.company")
+    company_id = fields.Many2one(
+        "res.company", index=True, help="Only records of this company (and records without company). Empty: all."
+    )
     model_id = fields.Many2one(
         "ir.model",
         string="Applies to",
@@ -28,29 +39,45 @@ class CrmReviewReminderRule(models.Model):
     )
     model = fields.Char(related="model_id.model", store=True)
     domain = fields.Text(string="Condition", default="[]", required=True)
+    date_source = fields.Selection(
+        [("field", "Date field"), ("last_approval", "Last approval (review history)")],
+        string="Date",
+        required=True,
+        default="field",
+        help="Last approval: the date the record was last approved, from the review history.",
+    )
     date_field_id = fields.Many2one(
         "ir.model.fields",
         string="Date field",
-        required=True,
         ondelete="cascade",
         domain="[('model_id', '=', model_id), ('ttype', 'in', ('date', 'datetime')), ('store', '=', True)]",
     )
     offset_days = fields.Integer(
         "Offset (days)",
-        help="Days after the date (negative: before it). -30 on an end date reminds 30 days before the end.",
+        help="Days after the date (negative: before it). -30 on an end date reminds from 30 days before "
+        "the end until the end.",
+    )
+    window_days = fields.Integer(
+        "Remind during (days)",
+        default=30,
+        help="Rules on or after the date (offset 0 or more): how many days after the date plus the offset "
+        "the reminder may still fire. Older dates are never reminded.",
     )
     frequency = fields.Selection(
         [("once", "Once"), ("daily", "Daily"), ("weekly", "Weekly"), ("monthly", "Monthly")],
         required=True,
         default="once",
+        help="Once: once per record and date (a new date is reminded again). Daily, weekly, monthly: "
+        "again one day, week or month after the last reminder of the record.",
     )
     recipient_type = fields.Selection(
-        [("users", "Specific users"), ("field", "User field on the record")],
+        [("users", "Specific users"), ("group", "Group"), ("field", "User field on the record")],
         string="Recipients",
         required=True,
         default="field",
     )
     user_ids = fields.Many2many("res.users", string="Users", domain=[("share", "=", False)])
+    group_id = fields.Many2one("res.groups", help="Its members allowed in the record's company.", ondelete="restrict")
     user_field_id = fields.Many2one(
         "ir.model.fields",
         string="User field",
@@ -64,6 +91,7 @@ class CrmReviewReminderRule(models.Model):
     template_id = fields.Many2one("mail.template", string="Email template", domain="[('model_id', '=', model_id)]")
     summary = fields.Char("To-do summary", translate=True)
     note = fields.Html("Message", translate=True, help="Text of the to-do and of the SMS.")
+    last_error = fields.Text(readonly=True, copy=False, help="Why the last run of this rule failed.")
     sent_ids = fields.One2many("crm.review.reminder.sent", "rule_id", readonly=True)
 
     def _compute_sms_available(self):
@@ -76,102 +104,282 @@ class CrmReviewReminderRule(models.Model):
         for rule in self:
             self.env["crm.review.rule"]._parse_domain(rule.domain, rule.model)
 
-    @api.constrains("recipient_type", "user_ids", "user_field_id", "channel_email", "template_id")
+    @api.constrains("model_id", "date_source", "date_field_id", "offset_days", "window_days")
+    def _check_dates(self):
+        for rule in self:
+            field = rule.date_field_id
+            if rule.date_source == "field" and (
+                not field
+                or field.model_id != rule.model_id
+                or field.ttype not in ("date", "datetime")
+                or not field.store
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The date field of reminder %(rule)s must be a stored date or date-time field of %(model)s.",
+                        rule=rule.name,
+                        model=rule.model_id.name,
+                    )
+                )
+            if abs(rule.offset_days) > MAX_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The offset of reminder %(rule)s must be between -%(max)s and %(max)s days.",
+                        rule=rule.name,
+                        max=MAX_DAYS,
+                    )
+                )
+            if not 1 <= rule.window_days <= MAX_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "Reminder %(rule)s fires during 1 to %(max)s days after its date.", rule=rule.name, max=MAX_DAYS
+                    )
+                )
+
+    @api.constrains(
+        "model_id", "recipient_type", "user_ids", "group_id", "user_field_id", "channel_email", "template_id"
+    )
     def _check_recipients(self):
         for rule in self:
             if rule.recipient_type == "users" and not rule.user_ids:
                 raise ValidationError(self.env._("Reminder %(rule)s needs users.", rule=rule.name))
-            if rule.recipient_type == "field" and not rule.user_field_id:
-                raise ValidationError(self.env._("Reminder %(rule)s needs a user field.", rule=rule.name))
+            if rule.recipient_type == "group" and not rule.group_id:
+                raise ValidationError(self.env._("Reminder %(rule)s needs a group.", rule=rule.name))
+            field = rule.user_field_id
+            if rule.recipient_type == "field" and (
+                not field
+                or field.model_id != rule.model_id
+                or field.ttype != "many2one"
+                or field.relation != "res.users"
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The user field of reminder %(rule)s must be a field of %(model)s linking to a user.",
+                        rule=rule.name,
+                        model=rule.model_id.name,
+                    )
+                )
             if rule.channel_email and not rule.template_id:
                 raise ValidationError(self.env._("Reminder %(rule)s needs an email template.", rule=rule.name))
 
-    def _period_key(self, today):
+    def _date_window(self, today):
+        """First and last date whose reminder may fire ``today``.
+
+        A date fires from date + offset until the date itself (reminders
+        before it), or until date + offset + window (reminders after it):
+        dates long past are never reminded.
+        """
         self.ensure_one()
-        fmt = PERIOD_FORMATS[self.frequency]
-        return fmt if self.frequency == "once" else today.strftime(fmt)
+        latest = today - timedelta(days=self.offset_days)
+        if self.offset_days < 0:
+            return today, latest
+        return today - timedelta(days=self.offset_days + self.window_days), latest
+
+    def _last_approval_dates(self, earliest, latest):
+        """{record id: date of its last approval} for last approvals within the dates, in one query."""
+        self.ensure_one()
+        start, stop = datetime.combine(earliest, time.min), datetime.combine(latest + timedelta(days=1), time.min)
+        groups = (
+            self.env["crm.review.log"]
+            .sudo()
+            ._read_group(
+                [("res_model", "=", self.model), ("action", "=", "approve")],
+                ["res_id"],
+                ["date:max"],
+                having=[("date:max", ">=", start), ("date:max", "<", stop)],
+            )
+        )
+        return {res_id: last.date() for res_id, last in groups}
 
     def _due_records(self, today):
-        """Records whose date (shifted by the offset) has come and not reminded this period."""
+        """Records to remind about today, and {record id: date value} (the date they are reminded for)."""
         self.ensure_one()
         Model = self.env[self.model].sudo()
-        limit_date = today - timedelta(days=self.offset_days)
+        earliest, latest = self._date_window(today)
         domain = self.env["crm.review.rule"]._parse_domain(self.domain, self.model)
-        domain &= Domain(self.date_field_id.name, "<=", limit_date) & Domain(self.date_field_id.name, "!=", False)
         if self.company_id and "company_id" in Model._fields:
             domain &= Domain("company_id", "in", [self.company_id.id, False])
-        sent = (
-            self.env["crm.review.reminder.sent"]
-            .sudo()
-            ._search([("rule_id", "=", self.id), ("period", "=", self._period_key(today))])
-        )
-        domain &= Domain("id", "not in", sent.subselect("res_id"))
-        return Model.search(domain)
+        if self.date_source == "last_approval":
+            dates = self._last_approval_dates(earliest, latest)
+            records = Model.search(domain & Domain("id", "in", list(dates)))
+        else:
+            name = self.date_field_id.name
+            if self.date_field_id.ttype == "datetime":
+                start = datetime.combine(earliest, time.min)
+                stop = datetime.combine(latest + timedelta(days=1), time.min)
+                domain &= Domain(name, ">=", start) & Domain(name, "<", stop)
+            else:
+                domain &= Domain(name, ">=", earliest) & Domain(name, "<=", latest)
+            records = Model.search_fetch(domain, [name])
+            dates = {record.id: fields.Date.to_date(record[name]) for record in records}
+        if not records:
+            return records, {}
+        # What was already sent: the same date value (once), or within the period (rolling).
+        sent_domain = Domain("rule_id", "=", self.id) & Domain("res_id", "in", records.ids)
+        if self.frequency == "once":
+            sent_domain &= Domain("date_value", "in", list(set(dates.values())))
+        else:
+            sent_domain &= Domain("sent_on", ">", today - PERIODS[self.frequency])
+        sent = self.env["crm.review.reminder.sent"].sudo().search_fetch(sent_domain, ["res_id", "date_value"])
+        if self.frequency == "once":
+            done = {(row.res_id, row.date_value) for row in sent}
+            records = records.filtered(lambda r: (r.id, dates[r.id]) not in done)
+        else:
+            done = set(sent.mapped("res_id"))
+            records = records.filtered(lambda r: r.id not in done)
+        return records, dates
 
-    def _recipients(self, record):
+    def _recipients(self, records):
+        """{record id: active internal users to remind}; users and group members allowed in its company."""
         self.ensure_one()
-        if self.recipient_type == "users":
-            return self.user_ids
-        return record[self.user_field_id.name]
+        if self.recipient_type == "field":
+            name = self.user_field_id.name
+            return {record.id: record[name].filtered("active") for record in records}
+        users = self.user_ids if self.recipient_type == "users" else self.group_id.all_user_ids
+        users = users.filtered(lambda u: u.active and not u.share)
+        if "company_id" not in records._fields:
+            return dict.fromkeys(records.ids, users)
+        by_company = {}
+        for company in records.company_id:
+            by_company[company] = users.filtered(lambda u, company=company: company in u.company_ids)
+        return {record.id: by_company.get(record.company_id, users) for record in records}
+
+    def _texts(self, langs):
+        """{lang: (to-do summary, note, SMS text)} of the rule in each language."""
+        self.ensure_one()
+        texts = {}
+        for lang in langs:
+            rule = self.with_context(lang=lang)
+            summary = rule.summary or rule.name
+            texts[lang] = (summary, rule.note or False, html2plaintext(rule.note or "") or summary)
+        return texts
 
     @api.model
     def _cron_run_reminder_rules(self, batch_size=200):
-        """Send the date-driven reminders that are due, in committed batches."""
+        """Send the date-driven reminders that are due, rule by rule, in committed batches.
+
+        A failing rule keeps its error (shown on the rule) and the others go on.
+        """
         today = fields.Date.context_today(self)
         cron = self.env["ir.cron"]
         for rule in self.search([]):
-            records = rule._due_records(today)
+            try:
+                with self.env.cr.savepoint():
+                    records, dates = rule._due_records(today)
+            except Exception as error:  # one rule's error must not stop the others
+                rule._store_error(error)
+                continue
             cron._commit_progress(remaining=len(records))
-            for start in range(0, len(records), batch_size):
-                rule._send(records[start : start + batch_size], today)
-                if not cron._commit_progress(processed=len(records[start : start + batch_size])):
+            failed = False
+            for batch in split_every(batch_size, records.ids, records.browse):
+                try:
+                    with self.env.cr.savepoint():
+                        rule._send(batch, dates, today)
+                except Exception as error:
+                    rule._store_error(error)
+                    failed = True
+                    break
+                if not cron._commit_progress(processed=len(batch)):
                     return
+            if not failed and rule.last_error:
+                rule.last_error = False
+            cron._commit_progress()
 
-    def _send(self, records, today):
-        """Remind about ``records`` on every channel of the rule, and remember it."""
+    def _store_error(self, error):
         self.ensure_one()
-        recipients = {record.id: self._recipients(record).filtered(lambda u: u.active) for record in records}
+        # The error is kept on the rule for its administrators; the log names it without a traceback.
+        _logger.warning("Reminder rule %s (%s) failed: %s: %s", self.id, self.name, type(error).__name__, error)
+        self.last_error = f"{fields.Datetime.to_string(fields.Datetime.now())} {type(error).__name__}: {error}"
+        self.env["ir.cron"]._commit_progress()
+
+    def _send(self, records, dates, today):
+        """Remind about ``records`` on every channel of the rule, each recipient in their language."""
+        self.ensure_one()
+        recipients = self._recipients(records)
+        all_users = self.env["res.users"].union(*recipients.values())
+        texts = self._texts({user.lang or "en_US" for user in all_users})
         if self.channel_activity:
-            activity_type = self.env.ref("mail.mail_activity_data_todo")
-            self.env["mail.activity"]._review_create(
-                [
+            self._send_todos(records, recipients, texts, today)
+        if self.channel_email and self.template_id:
+            for record in records:
+                for lang, partners in recipients[record.id].partner_id.grouped(lambda p: p.lang or "en_US").items():
+                    # The recipients' language, not the customer's that the template may name.
+                    self.template_id.with_context(template_preview_lang=lang).send_mail(
+                        record.id,
+                        email_values={
+                            "recipient_ids": [Command.set(partners.ids)],
+                            "email_to": False,
+                            "email_cc": False,
+                        },
+                    )
+        if self.channel_sms and self.sms_available:
+            self._send_sms(records, recipients, texts)
+        self.env["crm.review.reminder.sent"].sudo().create(
+            [
+                {
+                    "rule_id": self.id,
+                    "res_id": record.id,
+                    "date_value": dates[record.id],
+                    "sent_on": today,
+                    # Once: once per date value; rolling periods: at most once a day.
+                    "period": f"once:{dates[record.id]}" if self.frequency == "once" else fields.Date.to_string(today),
+                }
+                for record in records
+            ]
+        )
+
+    def _send_todos(self, records, recipients, texts, today):
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self.model)
+        vals_list = []
+        for record in records:
+            for user in recipients[record.id]:
+                summary, note, _sms = texts[user.lang or "en_US"]
+                vals_list.append(
                     {
-                        "res_model": self.model,
+                        "res_model_id": model_id,
                         "res_id": record.id,
                         "activity_type_id": activity_type.id,
                         "user_id": user.id,
-                        "summary": self.summary or self.name,
-                        "note": self.note or False,
+                        "summary": summary,
+                        "note": note,
+                        "date_deadline": today,
                     }
-                    for record in records
-                    for user in recipients[record.id]
-                ]
-            )
-        if self.channel_email and self.template_id:
-            for record in records:
-                partners = recipients[record.id].partner_id
-                if partners:
-                    self.template_id.send_mail(record.id, email_values={"recipient_ids": [(6, 0, partners.ids)]})
-        if self.channel_sms and self.sms_available:
-            text = html2plaintext(self.note or "") or self.summary or self.name
-            for record in records:
-                partners = recipients[record.id].partner_id.filtered("phone")
-                if partners:
-                    record._message_sms(f"{record.display_name}: {text}", partner_ids=partners.ids)
-        period = self._period_key(today)
-        self.env["crm.review.reminder.sent"].sudo().create(
-            [{"rule_id": self.id, "res_id": record.id, "period": period} for record in records]
-        )
+                )
+        # Reminders are the to-dos themselves: no "assigned to you" email for each.
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
+
+    def _send_sms(self, records, recipients, texts):
+        """Queue one SMS per language for each record; a recipient without number is noted in the chatter."""
+        no_number = {}
+        for record in records:
+            users = recipients[record.id]
+            missing = users.filtered(lambda u: not u.partner_id.phone)
+            for lang, partners in (users - missing).partner_id.grouped(lambda p: p.lang or "en_US").items():
+                # Put in Odoo's SMS queue: its own cron sends them, not this one.
+                record._message_sms(
+                    f"{record.display_name}: {texts[lang][2]}", partner_ids=partners.ids, put_in_queue=True
+                )
+            if missing:
+                no_number[record.id] = Markup("%s") % self.env._(
+                    "Reminder %(rule)s: no SMS sent to %(users)s, who have no mobile number.",
+                    rule=self.name,
+                    users=", ".join(missing.mapped("name")),
+                )
+        if no_number:
+            records.browse(list(no_number))._message_log_batch(bodies=no_number)
 
 
 class CrmReviewReminderSent(models.Model):
-    """Which record a reminder rule reminded about, for which period (never twice)."""
+    """Which record a reminder rule reminded about, for which date and when."""
 
     _name = "crm.review.reminder.sent"
     _description = "Reminder Sent"
 
     rule_id = fields.Many2one("crm.review.reminder.rule", required=True, ondelete="cascade", index=True)
-    res_id = fields.Integer(required=True)
+    res_id = fields.Integer(required=True, index=True)
+    date_value = fields.Date("Reminded date", help="The date of the record the reminder was about.")
+    sent_on = fields.Date(default=fields.Date.context_today)
     period = fields.Char(required=True)
 
     _unique_period = models.Constraint("UNIQUE(rule_id, res_id, period)", "A record is reminded once per period.")

@@ -1,10 +1,14 @@
-import re
+from collections import defaultdict
 from typing import NamedTuple
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import ValidationError
-from odoo.fields import Domain
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command, Domain
 from odoo.tools.safe_eval import datetime, dateutil, safe_eval, time
+
+# Bounds of a rule's delays and counts: beyond them a date or a counter would overflow.
+MAX_DELAY_HOURS = 24 * 366
+MAX_COUNT = 1000
 
 # Up to this many records, rule conditions are evaluated in memory rather than in SQL.
 IN_MEMORY_MATCH = 20
@@ -118,6 +122,20 @@ class CrmReviewRule(models.Model):
         string="Block sending before approval",
         help="Sale orders: the quotation cannot be sent to the customer until approved.",
     )
+    action_approved_id = fields.Many2one(
+        "ir.actions.server",
+        string="When approved, run",
+        domain="[('model_id', '=', model_id)]",
+        help="Server action run on the record when its review is complete (for example: confirm the order). "
+        "The reviewer must be allowed to run it: in its groups, or with write access to the record.",
+    )
+    action_rejected_id = fields.Many2one(
+        "ir.actions.server",
+        string="When rejected, run",
+        domain="[('model_id', '=', model_id)]",
+        help="Server action run on the record when a step of this rule rejects it. "
+        "The reviewer must be allowed to run it: in its groups, or with write access to the record.",
+    )
     description = fields.Html(translate=True)
     step_count = fields.Integer(compute="_compute_step_count")
 
@@ -139,26 +157,63 @@ class CrmReviewRule(models.Model):
 
     @api.model
     def _domain_eval_context(self):
-        """Names a rule or step condition may use."""
+        """Names a condition may use: ids and dates, never a record.
+
+        Conditions are written by review administrators, who are not system
+        administrators: a record here (the user, a company) would reach ``env``
+        and ``sudo()``.
+        """
+        today = fields.Date.context_today(self)
         return {
             "uid": self.env.uid,
-            "user": self.env.user,
-            "context_today": datetime.date.today,
+            "company_id": self.env.company.id,
+            "company_ids": self.env.companies.ids,
+            "context_today": lambda: today,
             "datetime": datetime,
             "relativedelta": dateutil.relativedelta.relativedelta,
             "time": time,
         }
 
     def _parse_domain(self, text, model_name):
-        """Evaluate and validate a condition; raise ValidationError naming the problem."""
+        """Evaluate and validate a condition; raise ValidationError naming the problem.
+
+        The messages name the condition as written and the fields at fault,
+        never an evaluated value.
+        """
         try:
             domain = Domain(safe_eval(text or "[]", self._domain_eval_context()))
-            domain.validate(self.env[model_name].sudo())
-        except Exception as e:  # noqa: BLE001 - every parse or field error is reported as such
+        except Exception:  # noqa: BLE001 - any evaluation error is reported the same way
             raise ValidationError(
-                self.env._("The condition %(domain)s is not a valid domain: %(error)s", domain=text, error=e)
-            ) from e
+                self.env._(
+                    "The condition %(domain)s cannot be evaluated. A condition is a list of (field, operator, value) "
+                    "and may only use uid, company_id, company_ids, context_today, datetime, relativedelta and time.",
+                    domain=text,
+                )
+            ) from None
+        model = self.env[model_name].sudo()
+        try:
+            domain.validate(model)
+        except Exception:  # noqa: BLE001 - every field or operator error is reported as such
+            raise ValidationError(
+                self.env._(
+                    "The condition %(domain)s is not valid for %(model)s: check %(fields)s.",
+                    domain=text,
+                    model=model._description,
+                    fields=", ".join(self._invalid_condition_fields(domain, model)) or self.env._("its operators"),
+                )
+            ) from None
         return domain
+
+    @api.model
+    def _invalid_condition_fields(self, domain, model):
+        """Field paths of the conditions of ``domain`` that are not valid on ``model``."""
+        invalid = []
+        for condition in domain.iter_conditions():
+            try:
+                Domain(condition.field_expr, condition.operator, condition.value).validate(model)
+            except Exception:  # noqa: BLE001
+                invalid.append(str(condition.field_expr))
+        return invalid
 
     def _get_domain(self):
         self.ensure_one()
@@ -171,12 +226,39 @@ class CrmReviewRule(models.Model):
                 raise ValidationError(self.env._("Records of %(model)s cannot be reviewed.", model=rule.model_id.name))
             rule._get_domain()
 
+    @api.constrains("active", "step_ids")
+    def _check_active_has_steps(self):
+        for rule in self:
+            if rule.active and not rule.step_ids:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s has no step: add at least one step (who approves) before activating it.",
+                        rule=rule.name,
+                    )
+                )
+
     @api.constrains("reject_limit", "reminder_after_hours", "reminder_repeat_hours", "reminder_max")
     def _check_counts(self):
         for rule in self:
             if min(rule.reject_limit, rule.reminder_after_hours, rule.reminder_repeat_hours, rule.reminder_max) < 0:
                 raise ValidationError(
                     self.env._("Limits and delays of rule %(rule)s cannot be negative.", rule=rule.name)
+                )
+            if max(rule.reminder_after_hours, rule.reminder_repeat_hours) > MAX_DELAY_HOURS:
+                raise ValidationError(
+                    self.env._(
+                        "Reminder delays of rule %(rule)s cannot exceed %(hours)s hours (one year).",
+                        rule=rule.name,
+                        hours=MAX_DELAY_HOURS,
+                    )
+                )
+            if max(rule.reject_limit, rule.reminder_max) > MAX_COUNT:
+                raise ValidationError(
+                    self.env._(
+                        "The rejection limit and the number of reminders of rule %(rule)s cannot exceed %(max)s.",
+                        rule=rule.name,
+                        max=MAX_COUNT,
+                    )
                 )
 
     @api.constrains("key_field_ids", "model_id")
@@ -193,11 +275,18 @@ class CrmReviewRule(models.Model):
                 )
 
     def _get_record_domain(self):
-        """The rule's condition, restricted to its company."""
+        """The rule's condition, restricted to its company.
+
+        A rule of a company applies to that company's records, and to records
+        shared by every company (a contact without company) only when the user
+        works in that company: a shared contact submitted from company A goes
+        through the rules without company and those of A, not those of B.
+        """
         self.ensure_one()
         domain = self._get_domain()
         if self.company_id and "company_id" in self.env[self.model]._fields:
-            domain &= Domain("company_id", "in", [self.company_id.id, False])
+            shared = [False] if self.company_id == self.env.company else []
+            domain &= Domain("company_id", "in", [self.company_id.id, *shared])
         return domain
 
     def _applicable_to(self, records):
@@ -227,21 +316,18 @@ class CrmReviewRule(models.Model):
     @api.model
     def _rule_specs(self, model_name):
         """(rule id, domain) of the active rules of a model, in order; cached until a rule changes."""
-        # Conditions may use today's date and the user: both are part of the
-        # cache key (the user only for models whose conditions name it).
-        uid = self.env.uid if self._rule_conditions_use_user(model_name) else 0
-        return self._rule_specs_cached(model_name, uid, str(fields.Date.context_today(self)))
+        # Everything a condition may use is part of the cache key.
+        return self._rule_specs_cached(
+            model_name,
+            self.env.uid,
+            self.env.company.id,
+            tuple(self.env.companies.ids),
+            str(fields.Date.context_today(self)),
+        )
 
     @api.model
-    @tools.ormcache("model_name")
-    def _rule_conditions_use_user(self, model_name):
-        rules = self.sudo().with_context(active_test=False).search([("model", "=", model_name)])
-        steps = rules.step_ids
-        return any(re.search(r"\buser\b", text or "") for text in rules.mapped("domain") + steps.mapped("domain"))
-
-    @api.model
-    @tools.ormcache("model_name", "uid", "today")
-    def _rule_specs_cached(self, model_name, uid, today):
+    @tools.ormcache("model_name", "uid", "company_id", "company_ids", "today")
+    def _rule_specs_cached(self, model_name, uid, company_id, company_ids, today):
         # The model's key fields are loaded with its rules, not at the first write of a record.
         self._key_fields_of_model(model_name)
         rules = self.sudo().search([("model", "=", model_name)])
@@ -302,6 +388,20 @@ class CrmReviewRule(models.Model):
 
     @api.model
     @tools.ormcache("model_name")
+    def _condition_fields_of_model(self, model_name):
+        """Names of the fields of the model that rule and step conditions read (cached)."""
+        rules = self.sudo().with_context(active_test=False).search([("model", "=", model_name)])
+        names = set()
+        for text in rules.mapped("domain") + rules.step_ids.filtered("domain").mapped("domain"):
+            try:
+                domain = rules._parse_domain(text, model_name)
+            except ValidationError:
+                continue
+            names.update(str(condition.field_expr).split(".")[0] for condition in domain.iter_conditions())
+        return frozenset(names)
+
+    @api.model
+    @tools.ormcache("model_name")
     def _key_fields_of_model(self, model_name):
         """Names of the fields that are key for any rule of the model (cached)."""
         rules = self.sudo().with_context(active_test=False).search([("model", "=", model_name)])
@@ -311,6 +411,139 @@ class CrmReviewRule(models.Model):
         if any(not rule.key_field_ids for rule in rules):
             names |= set(self.env[model_name]._review_default_key_fields)
         return frozenset(names)
+
+    # ------------------------------------------------------------------
+    # Planning a route: which steps, in which order, reviewed by whom
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _review_steps_of(self, records):
+        """{record id: [(StepSpec, applies)]} in review order; refuses records no rule applies to."""
+        Step = self.env["crm.review.step"]
+        rules = self._rules_for(records.browse(records.ids))
+        specs = self._step_specs([rule.id for rule in rules])
+        steps_by_record = defaultdict(list)
+        for rule, matching in rules.items():
+            for spec in specs[rule.id]:
+                applies = set(Step._spec_applies_to(spec, matching).ids)
+                for record_id in matching.ids:
+                    steps_by_record[record_id].append((spec, record_id in applies))
+        nothing = records.filtered(lambda r: not steps_by_record.get(r.id))
+        if nothing:
+            raise UserError(
+                self.env._(
+                    "No review rule applies to %(records)s: there is nothing to submit.",
+                    records=", ".join(nothing.mapped("display_name")),
+                )
+            )
+        for steps in steps_by_record.values():
+            steps.sort(key=lambda item: item[0].order)
+        return steps_by_record
+
+    @api.model
+    def _review_route(self, records, previous, names):
+        """Values of the lines of a new submission of ``records``, and the earlier lines carried over.
+
+        The reviewers of every step are fixed at submission, so the whole route
+        is known from the start. A resubmission after a rejection keeps the
+        approved steps (continue mode) unless one of the rules asks to restart
+        from the first step. The first step left to decide is pending at once.
+        :param previous: current lines of the records (of their last submission)
+        """
+        Review = self.env["crm.review"].sudo()
+        steps_by_record = self._review_steps_of(records)
+        previous_by_record = previous.grouped("res_id")
+        submission = self._review_next_submission(records)
+        now = fields.Datetime.now()
+        submitter = self.env.user
+        line_vals = []
+        carried = Review
+        for record in records:
+            steps = steps_by_record[record.id]
+            keep = Review
+            restart = any(self._rule_info(spec.rule_id).resubmit_mode == "restart" for spec, _applies in steps)
+            if record.review_state == "rejected" and not restart:
+                keep = previous_by_record.get(record.id, Review).filtered(
+                    lambda line: line.state in ("approved", "skipped")
+                )
+            kept = {line.step_id.id: line for line in keep}
+            opened = False
+            company = record.company_id if "company_id" in record._fields else self.env["res.company"]
+            for position, (spec, applies) in enumerate(steps, start=1):
+                if spec.id in kept:
+                    kept[spec.id].write({"position": position, "submission": submission[record.id]})
+                    carried |= kept[spec.id]
+                    continue
+                vals = {
+                    "res_model": record._name,
+                    "res_id": record.id,
+                    "res_name": names[record.id],
+                    "rule_id": spec.rule_id,
+                    "step_id": spec.id,
+                    "name": spec.name,
+                    "position": position,
+                    "submission": submission[record.id],
+                    "state": "waiting",
+                    "approval_mode": spec.approval_mode,
+                    "comment_required": spec.comment_required,
+                    "submitter_id": submitter.id,
+                    "company_id": company.id,
+                    "team_id": record.team_id.id if "team_id" in record._fields else False,
+                    "is_current": True,
+                }
+                if not applies:
+                    vals["state"] = "skipped"
+                    line_vals.append(vals)
+                    continue
+                reviewers = self._review_step_reviewers(spec, record, submitter, company)
+                vals["reviewer_ids"] = [Command.set(reviewers.ids)]
+                if not opened:
+                    opened = True
+                    vals.update(Review._review_pending_values(spec.rule_id, now))
+                line_vals.append(vals)
+        return line_vals, carried
+
+    @api.model
+    def _review_step_reviewers(self, spec, record, submitter, company):
+        """Reviewers of step ``spec`` for ``record``: active internal users allowed in its company.
+
+        Never the submitter unless the rule allows it. Nobody left: the review
+        administrators of the company decide rather than the review stalling;
+        nobody at all is an error naming the step.
+        """
+        Review = self.env["crm.review"]
+        users = self.env["crm.review.step"]._spec_reviewers(spec, record, submitter).sudo()
+        users = users.filtered(lambda u: u.active and not u.share and (not company or company in u.company_ids))
+        if not self._rule_info(spec.rule_id).allow_self_approval:
+            users -= submitter
+        if not users:
+            users = Review._review_fallback_reviewers(company, exclude=submitter)
+        if not users:
+            raise UserError(
+                self.env._(
+                    "Nobody can review step %(step)s of %(record)s: set reviewers on the rule.",
+                    step=spec.name,
+                    record=record.sudo().display_name,
+                )
+            )
+        return users
+
+    @api.model
+    def _review_next_submission(self, records):
+        """{record id: number of the new submission} (one read_group for records reviewed before)."""
+        reviewed = records.filtered("review_state")
+        counts = {}
+        if reviewed:
+            counts = dict(
+                self.env["crm.review"]
+                .sudo()
+                ._read_group(
+                    [("res_model", "=", records._name), ("res_id", "in", reviewed.ids)],
+                    ["res_id"],
+                    ["submission:max"],
+                )
+            )
+        return {record.id: (counts.get(record.id) or 0) + 1 for record in records}
 
     def action_simulate(self):
         """Open the simulation wizard: which steps would apply to a record, and who reviews."""

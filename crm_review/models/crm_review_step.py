@@ -12,6 +12,7 @@ class CrmReviewStep(models.Model):
 
     rule_id = fields.Many2one("crm.review.rule", required=True, ondelete="cascade", index=True)
     model_id = fields.Many2one(related="rule_id.model_id")
+    model = fields.Char(related="rule_id.model", string="Model name")
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10, help="Lower steps are reviewed first.")
     approver_type = fields.Selection(
@@ -26,13 +27,13 @@ class CrmReviewStep(models.Model):
         default="users",
     )
     user_ids = fields.Many2many("res.users", string="Reviewers", domain=[("share", "=", False)])
-    group_id = fields.Many2one("res.groups")
+    # A group still named by a step cannot be deleted: its reviews would have nobody.
+    group_id = fields.Many2one("res.groups", ondelete="restrict")
     user_field_id = fields.Many2one(
         "ir.model.fields",
         string="User field",
         ondelete="cascade",
-        domain="[('model_id', '=', model_id), ('relation', '=', 'res.users'), "
-        "('ttype', 'in', ('many2one', 'many2many'))]",
+        domain="[('model_id', '=', model_id), ('relation', '=', 'res.users'), ('ttype', '=', 'many2one')]",
     )
     approval_mode = fields.Selection(
         [("any", "Any one of them"), ("all", "All of them")],
@@ -44,6 +45,20 @@ class CrmReviewStep(models.Model):
         help="Optional: the step only applies to records matching this domain; otherwise it is skipped.",
     )
     comment_required = fields.Boolean(help="Reviewers must write a comment to approve.")
+    action_approved_id = fields.Many2one(
+        "ir.actions.server",
+        string="When approved, run",
+        domain="[('model_id', '=', model_id)]",
+        help="Server action run on the record when this step is approved. "
+        "The reviewer must be allowed to run it: in its groups, or with write access to the record.",
+    )
+    action_rejected_id = fields.Many2one(
+        "ir.actions.server",
+        string="When rejected, run",
+        domain="[('model_id', '=', model_id)]",
+        help="Server action run on the record when this step rejects it. "
+        "The reviewer must be allowed to run it: in its groups, or with write access to the record.",
+    )
 
     @api.constrains("approver_type", "user_ids", "group_id", "user_field_id")
     def _check_approvers(self):
@@ -55,6 +70,36 @@ class CrmReviewStep(models.Model):
             }.get(step.approver_type)
             if missing:
                 raise ValidationError(self.env._("Step %(step)s needs %(missing)s.", step=step.name, missing=missing))
+
+    @api.constrains("approver_type", "user_ids", "rule_id")
+    def _check_users_company(self):
+        for step in self.filtered(lambda s: s.approver_type == "users" and s.rule_id.company_id):
+            company = step.rule_id.company_id
+            outside = step.user_ids.sudo().filtered(lambda u, company=company: company not in u.company_ids)
+            if outside:
+                raise ValidationError(
+                    self.env._(
+                        "Step %(step)s: %(users)s cannot review records of %(company)s (not allowed in that company).",
+                        step=step.name,
+                        users=", ".join(outside.mapped("name")),
+                        company=company.name,
+                    )
+                )
+
+    @api.constrains("approver_type", "user_field_id", "rule_id")
+    def _check_user_field(self):
+        for step in self.filtered(lambda s: s.approver_type == "field" and s.user_field_id):
+            field = step.user_field_id
+            if field.model != step.rule_id.model or field.ttype != "many2one" or field.relation != "res.users":
+                raise ValidationError(
+                    self.env._(
+                        "Step %(step)s: the reviewers' field must be a user field (many2one to Users) of "
+                        "%(model)s; %(field)s is not.",
+                        step=step.name,
+                        model=step.rule_id.model_id.name,
+                        field=field.field_description,
+                    )
+                )
 
     @api.constrains("domain", "rule_id")
     def _check_domain(self):
@@ -78,7 +123,10 @@ class CrmReviewStep(models.Model):
             return self.env["res.groups"].sudo().browse(spec.group_id).all_user_ids
         record = record.sudo()
         if spec.approver_type == "field":
-            return record[spec.user_field] if spec.user_field in record else self.env["res.users"]
+            field = record._fields.get(spec.user_field)
+            if field and field.type == "many2one" and field.comodel_name == "res.users":
+                return record[spec.user_field]
+            return self.env["res.users"]
         return record._review_manager_of(submitter)
 
     def _spec(self):

@@ -1,55 +1,46 @@
 from odoo import api, fields, models
 
-DISABLED_MODELS_PARAM = "crm_review.disabled_models"
+# Keys the rule defaults ask for, and the company field that answers each.
+RULE_DEFAULT_FIELDS = {
+    "crm_review.default_reject_limit": "review_reject_limit",
+    "crm_review.default_reminder_hours": "review_reminder_hours",
+    "crm_review.default_reminder_repeat_hours": "review_reminder_repeat_hours",
+    "crm_review.default_reminder_max": "review_reminder_max",
+}
 
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    crm_review_partner_enabled = fields.Boolean(
-        "Review customers", compute="_compute_crm_review_enabled", readonly=False
-    )
-    crm_review_sale_enabled = fields.Boolean(
-        "Review sale orders", compute="_compute_crm_review_enabled", readonly=False
-    )
-    crm_review_default_reject_limit = fields.Integer(
-        "Default rejection limit",
-        config_parameter="crm_review.default_reject_limit",
-        help="Rejection limit of new rules; 0 means no limit.",
-    )
-    crm_review_default_reminder_hours = fields.Integer(
-        "Remind after (hours)",
-        config_parameter="crm_review.default_reminder_hours",
-        default=24,
-        help="Default delay before the reviewers of a pending step are reminded (new rules).",
-    )
+    # Stored on the company, as every Odoo setting of a company: saving with
+    # company B selected never changes company A.
+    crm_review_partner_enabled = fields.Boolean(related="company_id.review_partner_enabled", readonly=False)
+    crm_review_sale_enabled = fields.Boolean(related="company_id.review_sale_enabled", readonly=False)
+    crm_review_default_reject_limit = fields.Integer(related="company_id.review_reject_limit", readonly=False)
+    crm_review_default_reminder_hours = fields.Integer(related="company_id.review_reminder_hours", readonly=False)
     crm_review_default_reminder_repeat_hours = fields.Integer(
-        "Repeat every (hours)", config_parameter="crm_review.default_reminder_repeat_hours", default=24
+        related="company_id.review_reminder_repeat_hours", readonly=False
     )
-    crm_review_default_reminder_max = fields.Integer(
-        "Reminders before escalation", config_parameter="crm_review.default_reminder_max", default=3
-    )
+    crm_review_default_reminder_max = fields.Integer(related="company_id.review_reminder_max", readonly=False)
     module_crm_review_contract = fields.Boolean("Review contracts")
+    crm_review_delegation = fields.Boolean(related="company_id.review_delegation", readonly=False)
 
     @api.model
     def _crm_review_disabled_models(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(DISABLED_MODELS_PARAM, "")
-        return {name.strip() for name in value.split(",") if name.strip()}
+        """Models whose review is off in the settings of the current company."""
+        return self.env.company._review_disabled_models()
 
-    @api.depends("company_id")
-    def _compute_crm_review_enabled(self):
-        disabled = self._crm_review_disabled_models()
-        for settings in self:
-            settings.crm_review_partner_enabled = "res.partner" not in disabled
-            settings.crm_review_sale_enabled = "sale.order" not in disabled
 
-    def set_values(self):
-        result = super().set_values()
-        disabled = self._crm_review_disabled_models() - {"res.partner", "sale.order"}
-        if not self.crm_review_partner_enabled:
-            disabled.add("res.partner")
-        if not self.crm_review_sale_enabled:
-            disabled.add("sale.order")
-        self.env["ir.config_parameter"].sudo().set_param(DISABLED_MODELS_PARAM, ",".join(sorted(disabled)))
-        self.env.registry.clear_cache()
-        return result
+class CrmReviewRule(models.Model):
+    _inherit = "crm.review.rule"
+
+    @api.model
+    def _default_from_settings(self, key, default):
+        """Defaults of a new rule: the settings of its company (else the current one)."""
+        field_name = RULE_DEFAULT_FIELDS.get(key)
+        if not field_name:
+            return super()._default_from_settings(key, default)
+        company_id = self.env.context.get("default_company_id")
+        company = self.env["res.company"].browse(company_id if isinstance(company_id, int) else ())
+        company = company.exists() or self.env.company
+        return company.sudo()[field_name]

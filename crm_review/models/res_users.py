@@ -1,4 +1,5 @@
 from odoo import api, fields, models, tools
+from odoo.exceptions import ValidationError
 
 SUBSTITUTE_FIELDS = {"review_substitute_id", "review_substitute_from", "review_substitute_to", "active"}
 
@@ -14,6 +15,13 @@ class ResUsers(models.Model):
     )
     review_substitute_from = fields.Date("Away from")
     review_substitute_to = fields.Date("Away until")
+    review_notification = fields.Selection(
+        [("email", "An email when a step is mine"), ("digest", "Only the reminder digest")],
+        string="Review emails",
+        default="email",
+        required=True,
+        help="How you are told that a review step waits for you (the to-do is always created).",
+    )
 
     @property
     def SELF_WRITEABLE_FIELDS(self):
@@ -21,6 +29,7 @@ class ResUsers(models.Model):
             "review_substitute_id",
             "review_substitute_from",
             "review_substitute_to",
+            "review_notification",
         ]
 
     @property
@@ -29,6 +38,7 @@ class ResUsers(models.Model):
             "review_substitute_id",
             "review_substitute_from",
             "review_substitute_to",
+            "review_notification",
         ]
 
     def write(self, vals):
@@ -36,6 +46,34 @@ class ResUsers(models.Model):
         if SUBSTITUTE_FIELDS & set(vals):
             self.env.registry.clear_cache()
         return result
+
+    @api.constrains("review_substitute_id", "review_substitute_from", "review_substitute_to")
+    def _check_review_substitute(self):
+        for user in self.sudo().filtered("review_substitute_id"):
+            substitute = user.review_substitute_id
+            if substitute == user:
+                raise ValidationError(self.env._("You cannot be your own review substitute."))
+            if not substitute._review_may_substitute():
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s cannot be a review substitute: a substitute must be an active internal user "
+                        "with the Reviewer access.",
+                        user=substitute.name,
+                    )
+                )
+            if user.review_substitute_from and user.review_substitute_to:
+                if user.review_substitute_from > user.review_substitute_to:
+                    raise ValidationError(self.env._("The absence ends before it starts."))
+
+    def _review_wants_email(self):
+        """The user asked to be emailed when a review step becomes theirs."""
+        self.ensure_one()
+        return self.sudo().review_notification == "email" and bool(self.sudo().email)
+
+    def _review_may_substitute(self):
+        """Active internal users allowed to review."""
+        self.ensure_one()
+        return self.active and not self.share and self.has_group("crm_review.group_review_reviewer")
 
     def _review_substituted_users(self):
         """Users who named ``self`` as their substitute for today (cached until one changes)."""
@@ -55,4 +93,52 @@ class ResUsers(models.Model):
             ("review_substitute_to", "=", False),
             ("review_substitute_to", ">=", today),
         ]
+        # A substitute who lost the Reviewer access stands in for nobody.
+        if not self.sudo().browse(user_id)._review_may_substitute():
+            return ()
         return tuple(self.sudo().search(domain).ids)
+
+    # Access granted by the reviewer rules ------------------------------------------------
+
+    review_read_all_models = fields.Char(
+        compute="_compute_review_read_all_models",
+        compute_sudo=True,
+        help="Comma-separated models of the reviewer record rules whose every record the user reads "
+        "without the review groups: there the reviewer rule must not narrow what the user reads.",
+    )
+
+    @api.model
+    def _review_access_groups(self):
+        """The review groups, whose access rows and rules open reviewed records to reviewers."""
+        return (
+            self.env.ref("crm_review.group_review_submitter")
+            | self.env.ref("crm_review.group_review_reviewer")
+            | self.env.ref("crm_review.group_review_manager")
+        )
+
+    @api.depends("all_group_ids")
+    def _compute_review_read_all_models(self):
+        # Group rules are OR-ed: a reviewer rule limited to the reviewed records would restrict a
+        # user reading every record (no rule of their own), and one granting everything would widen
+        # a user limited by another group's rule. Its domain therefore depends on the user, and this
+        # field tells it: read access through another group, and no other group rule for reading.
+        review_groups = self._review_access_groups()
+        review_rules = self.env["ir.rule"].search_fetch([("groups", "in", review_groups.ids)], ["model_id"])
+        models = review_rules.model_id
+        accesses = self.env["ir.model.access"].search_fetch(
+            [("model_id", "in", models.ids), ("perm_read", "=", True)], ["model_id", "group_id"]
+        )
+        accesses = accesses.filtered(lambda access: access.group_id not in review_groups).grouped("model_id")
+        rules = self.env["ir.rule"].search_fetch(
+            [("model_id", "in", models.ids), ("perm_read", "=", True), ("global", "=", False)],
+            ["model_id", "groups"],
+        )
+        rules = (rules - review_rules).grouped("model_id")
+        for user in self:
+            groups = user.all_group_ids
+            user.review_read_all_models = ",".join(
+                model.model
+                for model in models
+                if any(not access.group_id or access.group_id in groups for access in accesses.get(model, ()))
+                and not any(rule.groups & groups for rule in rules.get(model, ()))
+            )

@@ -31,22 +31,6 @@ class SaleOrder(models.Model):
             "context": {"default_order_ids": self.ids},
         }
 
-    def action_confirm(self):
-        # Confirming posts a message on each order, and Odoo then sorts each
-        # thread's earlier messages to find a parent, reading them one order at
-        # a time once a thread has several (the review notes): read them for
-        # the whole batch at once.
-        if len(self) > 1:
-            self.env["mail.message"].sudo().search_fetch(
-                [
-                    ("model", "=", self._name),
-                    ("res_id", "in", self.ids),
-                    ("message_type", "!=", "user_notification"),
-                ],
-                ["message_type", "date"],
-            )
-        return super().action_confirm()
-
     def _confirmation_error_message(self):
         """Refuse confirmation until the order, and its customer, are approved."""
         error = super()._confirmation_error_message()
@@ -86,16 +70,9 @@ class SaleOrder(models.Model):
                     )
                 )
 
-    def _review_check_lines_editable(self):
-        """Order lines are key content: frozen while the order is under review."""
-        if "order_line" in self.env["crm.review.rule"]._key_fields_of_model(self._name):
-            self._review_check_key_fields_editable({"order_line"})
-
-    def _review_on_lines_changed(self):
-        """A line change on an approved order needs a new review."""
-        approved = self.filtered(lambda o: o.review_state == "approved" and o.state in ("draft", "sent"))
-        if approved and "order_line" in self.env["crm.review.rule"]._key_fields_of_model(self._name):
-            approved._review_reset_on_key_change({"order_line"})
+    def _review_quotations(self):
+        """Orders still quotations: a change of their lines after approval needs a new review."""
+        return self.filtered(lambda o: o.state in ("draft", "sent"))
 
     def _review_notify_payment_waiting(self, transaction):
         """Tell the reviewers that a payment arrived for an order still waiting for approval."""

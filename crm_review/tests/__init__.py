@@ -7,5 +7,15 @@ from . import test_review_misc
 from . import test_review_tours
 from . import test_review_reminders
 from . import test_review_reminder_rules
+from . import test_review_multi_company
 from . import test_review_controller
 from . import test_review_todos
+from . import test_review_trust
+from . import test_access_invariance
+from . import test_review_data_access
+from . import test_security_attacks
+from . import test_review_ui
+from . import test_review_engine
+from . import test_reliability_concurrency
+from . import test_reliability_faults
+from . import test_reliability_bad_input

@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.fields import Command
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import ReviewCommon
 
@@ -67,3 +68,168 @@ class TestReviewReminderRules(ReviewCommon):
             self.reminder.domain = "[('nope', '=', 1)]"
         with self.assertRaisesRegex(ValidationError, "email template"):
             self.reminder.channel_email = True
+
+    def _rule(self, **values):
+        return self.env["crm.review.reminder.rule"].create(
+            {
+                "name": values.get("summary", "Follow-up"),
+                "model_id": self.env["ir.model"]._get_id("sale.order"),
+                "date_field_id": self.env["ir.model.fields"]._get("sale.order", "validity_date").id,
+                "recipient_type": "field",
+                "user_field_id": self.env["ir.model.fields"]._get("sale.order", "user_id").id,
+                **values,
+            }
+        )
+
+    def _todos_of(self, order, summary):
+        return self.env["mail.activity"].search(
+            [("res_model", "=", "sale.order"), ("res_id", "=", order.id), ("summary", "=", summary)]
+        )
+
+    def test_refused_at_save(self):
+        partner_date = self.env["ir.model.fields"]._get("res.partner", "write_date")
+        with self.assertRaisesRegex(ValidationError, "date field"):
+            self._rule(date_field_id=partner_date.id)
+        with self.assertRaisesRegex(ValidationError, "offset"):
+            self._rule(offset_days=10_000_000)
+        with self.assertRaisesRegex(ValidationError, "user field"):
+            self._rule(user_field_id=self.env["ir.model.fields"]._get("sale.order", "partner_id").id)
+        with self.assertRaisesRegex(ValidationError, "needs a group"):
+            self._rule(recipient_type="group")
+
+    def test_failing_rule_does_not_stop_the_others(self):
+        broken = self._rule(summary="Broken", sequence=1, offset_days=-1)
+        # A rule saved before the checks existed: the date arithmetic overflows.
+        self.env.cr.execute("UPDATE crm_review_reminder_rule SET offset_days = 10000000 WHERE id = %s", [broken.id])
+        order = self._order()
+        order.validity_date = fields.Date.context_today(order) + timedelta(days=2)
+        self._run()
+        self.assertEqual(self._todos(order).user_id, self.salesman, "the rules after the broken one still run")
+        self.assertIn("OverflowError", broken.last_error)
+        self.assertFalse(self.reminder.last_error)
+
+    def test_time_window(self):
+        today = fields.Date.context_today(self.reminder)
+        long_past, ended, soon = self._order(), self._order(), self._order()
+        long_past.validity_date = today - timedelta(days=200)
+        ended.validity_date = today - timedelta(days=1)
+        soon.validity_date = today + timedelta(days=5)
+        after = self._rule(summary="Expired: call back", offset_days=0, window_days=10)
+        expired_recently = self._order()
+        expired_recently.validity_date = today - timedelta(days=4)
+        self._run()
+        self.assertTrue(self._todos(soon), "from five days before the date")
+        self.assertFalse(self._todos(ended), "a before-date reminder stops at the date")
+        self.assertFalse(self._todos(long_past), "dates long past are never reminded")
+        self.assertTrue(self._todos_of(expired_recently, "Expired: call back"))
+        self.assertFalse(self._todos_of(long_past, "Expired: call back"), "after the window: nothing")
+        self.assertEqual(set(after.sent_ids.mapped("res_id")), set((expired_recently | ended).ids))
+
+    def test_once_per_record_and_date(self):
+        self.reminder.frequency = "once"
+        order = self._order()
+        with freeze_time("2026-03-02"):
+            order.validity_date = "2026-03-05"
+            self._run()
+        with freeze_time("2026-03-03"):
+            self._run()
+        self.assertEqual(len(self._todos(order)), 1, "once for this date")
+        with freeze_time("2026-03-20"):
+            order.validity_date = "2026-03-24"  # renewed: a new date is reminded again
+            self._run()
+        self.assertEqual(len(self._todos(order)), 2)
+
+    def test_weekly_is_rolling(self):
+        self.reminder.write({"frequency": "weekly", "offset_days": -30})
+        order = self._order()
+        order.validity_date = "2026-03-28"
+        for day, expected in (("2026-03-01", 1), ("2026-03-02", 1), ("2026-03-07", 1), ("2026-03-08", 2)):
+            # 2026-03-01 is a Sunday: the next day is not a new week of reminders.
+            with freeze_time(day):
+                self._run()
+            self.assertEqual(len(self._todos(order)), expected, day)
+
+    def test_recipients_read_their_own_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.reminder.update_field_translations("summary", {"zh_CN": "给客户打电话"})
+        self.reminder.update_field_translations("note", {"zh_CN": {"The quotation expires soon.": "报价即将到期。"}})
+        chinese = new_test_user(self.env, "rv_zh", groups="sales_team.group_sale_salesman", lang="zh_CN", name="Wang")
+        chinese.partner_id.phone = "+86 138 0000 0000"
+        self.salesman.partner_id.phone = "+32 470 00 00 00"
+        self.reminder.write({"recipient_type": "users", "user_ids": [Command.set((self.salesman | chinese).ids)]})
+        order = self._order()
+        order.validity_date = fields.Date.context_today(order) + timedelta(days=1)
+        self._run()
+        todos = self.env["mail.activity"].search([("res_model", "=", "sale.order"), ("res_id", "=", order.id)])
+        self.assertEqual(todos.filtered(lambda a: a.user_id == chinese).summary, "给客户打电话")
+        self.assertEqual(todos.filtered(lambda a: a.user_id == self.salesman).summary, "Call the customer")
+        sms = self.env["sms.sms"].sudo().search([("partner_id", "in", (self.salesman | chinese).partner_id.ids)])
+        self.assertIn("报价即将到期", sms.filtered(lambda s: s.partner_id == chinese.partner_id).body)
+        self.assertIn("expires soon", sms.filtered(lambda s: s.partner_id == self.salesman.partner_id).body)
+
+    def test_sms_queued_and_missing_number_noted(self):
+        self.salesman.partner_id.phone = "+32 470 00 00 00"
+        self.reviewer.partner_id.phone = False
+        self.reminder.write({"recipient_type": "users", "user_ids": [Command.set((self.salesman | self.reviewer).ids)]})
+        order = self._order()
+        order.validity_date = fields.Date.context_today(order) + timedelta(days=1)
+        self._run()
+        sms = self.env["sms.sms"].sudo().search([("partner_id", "=", self.salesman.partner_id.id)])
+        self.assertEqual(sms.state, "outgoing", "left to Odoo's SMS queue")
+        notes = order.sudo().message_ids.filtered(lambda m: "no mobile number" in (m.body or ""))
+        self.assertTrue(notes and self.reviewer.name in notes[0].body)
+
+    def test_not_reviewed_since_last_approval(self):
+        rule = self._rule(
+            summary="Not reviewed for a month",
+            date_source="last_approval",
+            date_field_id=False,
+            offset_days=30,
+            window_days=30,
+        )
+        order = self._order()
+        with freeze_time("2026-03-02 10:00:00"):
+            order.with_user(self.salesman).action_review_submit()
+            order.with_user(self.reviewer).action_review_approve()
+            order.with_user(self.reviewer2).action_review_approve()
+        self.assertEqual(order.review_state, "approved")
+        with freeze_time("2026-03-20"):
+            self._run()
+        self.assertFalse(self._todos_of(order, "Not reviewed for a month"), "approved 18 days ago")
+        with freeze_time("2026-04-02"):
+            self._run()
+        self.assertTrue(self._todos_of(order, "Not reviewed for a month"))
+        self.assertEqual(rule.sent_ids.date_value, fields.Date.to_date("2026-03-02"))
+
+    def test_email_in_the_recipients_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        chinese = new_test_user(self.env, "rv_zh_mail", groups="sales_team.group_sale_salesman", lang="zh_CN")
+        chinese.email = "wang@example.com"
+        self.salesman.email = "sally@example.com"
+        template = self.env["mail.template"].create(
+            {
+                "name": "Quotation follow-up",
+                "model_id": self.env["ir.model"]._get_id("sale.order"),
+                "subject": "Follow up {{ object.name }}",
+                "body_html": "<p>Call the customer.</p>",
+                "partner_to": "{{ object.partner_id.id }}",
+            }
+        )
+        template.update_field_translations("subject", {"zh_CN": "跟进 {{ object.name }}"})
+        self.reminder.write(
+            {
+                "recipient_type": "users",
+                "user_ids": [Command.set((self.salesman | chinese).ids)],
+                "channel_email": True,
+                "template_id": template.id,
+                "channel_sms": False,
+            }
+        )
+        order = self._order()
+        order.validity_date = fields.Date.context_today(order) + timedelta(days=1)
+        self._run()
+        mails = self.env["mail.mail"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", order.id)])
+        by_partner = {mail.recipient_ids: mail.subject for mail in mails}
+        self.assertEqual(by_partner.get(chinese.partner_id), f"跟进 {order.name}")
+        self.assertEqual(by_partner.get(self.salesman.partner_id), f"Follow up {order.name}")
+        self.assertNotIn(self.customer, mails.recipient_ids, "a reminder for the staff, not the customer")

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
@@ -42,7 +43,8 @@ class TestReviewReminders(ReviewCommon):
         self.assertEqual(len(digests), 1, "one digest for three overdue reviews")
         for order in orders:
             self.assertIn(order.name, digests.body_html)
-        self.assertIn("/crm_review/approve/sale.order?", digests.body_html)
+        for line in lines:
+            self.assertIn(f"/crm_review/approve/{line.id}?user_id={self.reviewer.id}&", digests.body_html)
         self.assertEqual(set(lines.mapped("reminder_count")), {1})
         self.assertTrue(all(line.next_reminder_at > fields.Datetime.now() for line in lines))
         self.assertEqual(self._log_actions(orders[0])[0], "remind")
@@ -91,3 +93,50 @@ class TestReviewReminders(ReviewCommon):
             cron.method_direct_trigger()
         lines.invalidate_recordset()
         self.assertEqual(set(lines.mapped("reminder_count")), {1})
+
+    def test_one_digest_per_run_across_batches(self):
+        self.reviewer.email = "rita@example.com"
+        orders, lines = self._overdue_orders(count=3)
+        cron = self.env.ref("crm_review.ir_cron_review_reminders")
+        cron.code = "model._cron_send_reminders(batch_size=1)"
+        self._run_cron()
+        digests = self._digests(self.reviewer)
+        self.assertEqual(len(digests), 1, "one digest for the run, not one per batch")
+        for order in orders:
+            self.assertIn(order.name, digests.body_html)
+        self.assertEqual(set(lines.mapped("reminder_count")), {1})
+        self.assertFalse(any(lines.mapped("reminder_digest_due")))
+
+    def test_interrupted_run_loses_nothing_and_repeats_nothing(self):
+        self.reviewer.email = "rita@example.com"
+        orders, lines = self._overdue_orders(count=2)
+        # A run marked these lines and stopped before its digests.
+        lines._send_reminders(fields.Datetime.now())
+        self.assertFalse(self._digests(self.reviewer))
+        self._run_cron()
+        digests = self._digests(self.reviewer)
+        self.assertEqual(len(digests), 1)
+        for order in orders:
+            self.assertIn(order.name, digests.body_html)
+        self.assertEqual(set(lines.mapped("reminder_count")), {1}, "not reminded twice for the same period")
+        self._run_cron()
+        self.assertEqual(len(self._digests(self.reviewer)), 1)
+
+    def test_digest_shows_since_in_the_reviewers_time_zone(self):
+        self.reviewer.write({"email": "rita@example.com", "tz": "Asia/Shanghai", "lang": "en_US"})
+        _orders, lines = self._overdue_orders(count=1)
+        lines.write({"pending_since": "2026-01-05 02:30:00"})
+        self._run_cron()
+        self.assertIn("10:30:00", self._digests(self.reviewer).body_html, "02:30 UTC is 10:30 in Shanghai")
+
+    def test_digest_lists_the_most_overdue_first_and_counts_the_rest(self):
+        self.reviewer.email = "rita@example.com"
+        orders, lines = self._overdue_orders(count=3)
+        oldest = lines.filtered(lambda line: line.res_id == orders[2].id)
+        oldest.pending_since = fields.Datetime.now() - timedelta(days=9)
+        with patch("odoo.addons.crm_review.models.crm_review_reminder.DIGEST_MAX_LINES", 2):
+            self.env["crm.review"]._send_reminder_digests({self.reviewer: lines})
+        body = self._digests(self.reviewer).body_html
+        self.assertIn(orders[2].name, body, "the most overdue is listed")
+        self.assertEqual(sum(order.name in body for order in orders), 2, "a screenful, not everything")
+        self.assertIn("1</t> more", body.replace("1 more", "1</t> more"))

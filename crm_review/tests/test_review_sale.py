@@ -344,9 +344,9 @@ class TestReviewSaleOrder(ReviewCommon):
         self.assertIn("escalate", self._log_actions(order))
 
     def test_invalid_rule_domain(self):
-        with self.assertRaisesRegex(ValidationError, "not a valid domain"):
+        with self.assertRaisesRegex(ValidationError, "not valid for .*no_such_field"):
             self.rule.domain = "[('no_such_field', '=', 1)]"
-        with self.assertRaisesRegex(ValidationError, "not a valid domain"):
+        with self.assertRaisesRegex(ValidationError, "cannot be evaluated"):
             self.rule.domain = "[('amount_total', '>'"
         with self.assertRaises(ValidationError):
             self.rule.step_ids[0].domain = "[('nope', '=', 1)]"

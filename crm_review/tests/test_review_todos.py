@@ -32,15 +32,19 @@ class TestReviewTodos(ReviewCommon):
         self.assertFalse(self._pending(order).next_reminder_at)
         self.assertEqual(todo.date_deadline, fields.Date.context_today(todo))
 
-    def test_reviewers_are_not_made_followers(self):
+    def test_reviewers_follow_what_they_review(self):
         order = self._order()
         order.with_user(self.salesman).action_review_submit()
         self.assertTrue(self._review_activities(order, self.reviewer))
-        self.assertNotIn(self.reviewer.partner_id, order.message_partner_ids)
-        # The review rule gives them the record all the same.
+        # As for any to-do Odoo creates: the assignee follows the record.
+        self.assertIn(self.reviewer.partner_id, order.message_partner_ids)
         self.assertEqual(order.with_user(self.reviewer).review_reviewers_label, "Rita Reviewer")
         order.with_user(self.reviewer).action_review_approve()
-        self.assertNotIn(self.reviewer2.partner_id, order.message_partner_ids)
+        self.assertIn(self.reviewer2.partner_id, order.message_partner_ids)
+        # Review notes stay internal: a follower customer gets no email of them.
+        notes = order.message_ids.filtered(lambda m: m.subtype_id == self.env.ref("mail.mt_note"))
+        self.assertTrue(notes)
+        self.assertFalse(notes.notification_ids.filtered(lambda n: n.notification_type == "email"))
 
     def test_decision_removes_every_todo_of_the_step(self):
         self.controllers.sudo().user_ids = [Command.link(self.director.id)]
@@ -126,6 +130,8 @@ class TestReviewQueryCounts(ReviewCommon):
         return orders
 
     def test_submit_approve_reject_query_counts(self):
+        # The engine's own cost: reviewers who asked for the digest only (no "assigned to you" email).
+        (self.reviewer | self.reviewer2).review_notification = "digest"
         orders = self._submitted_orders(6)
         # The same calls once first: the per-user caches are filled, as on a running server.
         orders[0].with_user(self.reviewer).action_review_approve()
@@ -135,14 +141,16 @@ class TestReviewQueryCounts(ReviewCommon):
         approved, rejected, resubmitted = orders[3:]
         resubmitted.with_user(self.salesman).action_review_recall()
         self.env.invalidate_all()
-        with self.assertQueryCount(8):
+        # Through mail's public APIs: to-dos unlinked and created by the ORM, the
+        # next reviewer made a follower, one note by _message_log_batch.
+        with self.assertQueryCount(40):
             approved.with_user(self.reviewer).action_review_approve()
         self.assertEqual(self._review_activities(approved).user_id, self.reviewer2)
         self.env.invalidate_all()
-        with self.assertQueryCount(10):
+        with self.assertQueryCount(42):
             self._reject(rejected, self.reviewer)
         self.assertEqual(rejected.review_state, "rejected")
         self.env.invalidate_all()
-        with self.assertQueryCount(12):  # a resubmission also reads the earlier submissions
+        with self.assertQueryCount(26):  # a resubmission also reads the earlier submissions
             resubmitted.with_user(self.salesman).action_review_submit()
         self.assertEqual(resubmitted.review_state, "pending")

@@ -1,4 +1,5 @@
 from odoo.exceptions import AccessError
+from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 
@@ -63,6 +64,7 @@ class TestReviewSecurityGroups(TransactionCase):
             "name": "Large orders",
             "model_id": self.env["ir.model"]._get_id("sale.order"),
             "domain": "[('amount_total', '>', 50000)]",
+            "step_ids": [Command.create({"name": "Director", "user_ids": [Command.set(self.review_manager.ids)]})],
         }
         with self.assertRaises(AccessError):
             self.env["crm.review.rule"].with_user(self.plain_user).create(values)

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class CrmReviewReject(models.TransientModel):
@@ -20,6 +21,23 @@ class CrmReviewReject(models.TransientModel):
         required=True,
         default="submitter",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A wrong value would otherwise reach the ORM's selection check as a raw ValueError.
+        allowed = dict(self._fields["send_back"]._description_selection(self.env))
+        for vals in vals_list:
+            reason = vals.get("reason_id")
+            if reason and (not isinstance(reason, int) or isinstance(reason, bool) or not 0 < reason < 2**31):
+                raise UserError(self.env._("The rejection reason must be chosen from the catalog."))
+            if vals.get("send_back") and vals["send_back"] not in allowed:
+                raise UserError(
+                    self.env._(
+                        "Send back must be one of: %(choices)s.",
+                        choices=", ".join(f"{key} ({label})" for key, label in allowed.items()),
+                    )
+                )
+        return super().create(vals_list)
 
     def action_confirm(self):
         """Reject the current step of the records."""

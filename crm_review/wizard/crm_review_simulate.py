@@ -11,8 +11,16 @@ class CrmReviewSimulate(models.TransientModel):
 
     rule_id = fields.Many2one("crm.review.rule", required=True)
     model = fields.Char(related="rule_id.model")
+    model_id = fields.Many2one(related="rule_id.model_id")
     res_ref = fields.Reference(selection="_selection_res_ref", string="Record")
-    submitter_id = fields.Many2one("res.users", default=lambda self: self.env.user, required=True)
+    submitter_id = fields.Many2one(
+        "res.users",
+        compute="_compute_submitter_id",
+        store=True,
+        readonly=False,
+        required=True,
+        help="The record's salesperson by default: the one who would submit it.",
+    )
     result = fields.Html(compute="_compute_result", sanitize=False)
 
     @api.model
@@ -21,6 +29,13 @@ class CrmReviewSimulate(models.TransientModel):
             self.env["ir.model"].sudo().search([("model", "in", self.env["crm.review.rule"]._reviewable_models())])
         )
         return [(m.model, m.name) for m in models_]
+
+    @api.depends("res_ref")
+    def _compute_submitter_id(self):
+        for wizard in self:
+            record = wizard.res_ref
+            salesperson = record and "user_id" in record._fields and record.user_id
+            wizard.submitter_id = salesperson or wizard.submitter_id or self.env.user
 
     @api.depends("rule_id", "res_ref", "submitter_id")
     def _compute_result(self):
@@ -40,17 +55,28 @@ class CrmReviewSimulate(models.TransientModel):
                 "The rule's condition does not match %(record)s.", record=record.display_name
             )
         rows = Markup()
+        nobody = False
         for step in rule.step_ids:
             applies = bool(step._applies_to(record))
             reviewers = step._resolve_reviewers(record, self.submitter_id) if applies else self.env["res.users"]
             if not rule.allow_self_approval:
                 reviewers -= self.submitter_id
+            if applies and not reviewers:
+                nobody = True
+                who = Markup("<span class='text-danger fw-bold'>%s</span>") % self.env._("Nobody")
+            else:
+                who = ", ".join(reviewers.mapped("name")) or "-"
             rows += Markup("<tr><td>%s</td><td>%s</td><td>%s</td></tr>") % (
                 step.name,
                 self.env._("applies") if applies else self.env._("skipped"),
-                ", ".join(reviewers.mapped("name")) or "-",
+                who,
             )
-        return Markup(
+        warning = Markup()
+        if nobody:
+            warning = Markup("<div class='alert alert-warning' role='alert'>%s</div>") % self.env._(
+                "A step would have nobody to ask: give it reviewers before switching the rule on."
+            )
+        return warning + Markup(
             "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
             "<tbody>%s</tbody></table>"
         ) % (self.env._("Step"), self.env._("Condition"), self.env._("Who would be asked"), rows)

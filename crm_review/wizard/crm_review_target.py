@@ -39,6 +39,9 @@ class CrmReviewTarget(models.AbstractModel):
     def _compute_record_names(self):
         for wizard in self:
             try:
-                wizard.record_names = ", ".join(wizard._records().sudo().mapped("display_name"))
+                records = wizard._records()
             except UserError:
                 wizard.record_names = False
+                continue
+            # Read as the user: a record they may not read raises an AccessError.
+            wizard.record_names = ", ".join(records.mapped("display_name"))

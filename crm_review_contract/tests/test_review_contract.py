@@ -116,3 +116,18 @@ class TestReviewContract(ReviewCommon):
         contract.with_user(self.reviewer).action_review_approve()
         wizard = self.env["contract.manually.create.invoice"].create({"invoice_date": "2020-02-01"})
         self.assertIn(contract, wizard.contract_to_invoice_ids)
+
+    def test_lines_frozen_while_pending(self):
+        contract = self._contract()
+        contract.with_user(self.contract_user).action_review_submit()
+        line = contract.contract_line_ids[:1]
+        with self.assertRaisesRegex(UserError, "under review"):
+            line.with_user(self.contract_user).write({"price_unit": 1.0})
+        with self.assertRaisesRegex(UserError, "under review"):
+            self.env["contract.line"].with_user(self.contract_user).create(
+                {"contract_id": contract.id, "product_id": self.product.id, "name": "Extra", "quantity": 10}
+            )
+        with self.assertRaisesRegex(UserError, "under review"):
+            line.with_user(self.contract_user).unlink()
+        self.assertEqual(len(contract.contract_line_ids), 1)
+        self.assertEqual(contract.review_state, "pending")

@@ -1,0 +1,85 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+TODO_TYPES = {
+    "review": "crm_review.mail_activity_type_review",
+    "fix": "crm_review.mail_activity_type_review_fix",
+    "escalation": "crm_review.mail_activity_type_review_escalation",
+}
+
+
+class CrmReviewNotifier(models.AbstractModel):
+    """Tells people about reviews: internal notes in the chatter and review to-dos.
+
+    Notes go through ``mail.thread._message_log_batch`` and to-dos through
+    ``mail.activity``'s own create and unlink, so the chatter, the activity
+    counters and other apps' overrides stay live. The engine calls these after
+    its own checks, hence the ``sudo()``.
+    """
+
+    _name = "crm.review.notifier"
+    _description = "Review Notes and To-dos"
+
+    @api.model
+    def _post(self, records, bodies, author=None):
+        """One internal note per record: never shown to customers, no email, no notification.
+
+        :param bodies: {record id: body (Markup or text, escaped)}
+        :param author: res.users writing the notes (default: the current user)
+        """
+        if not bodies:
+            return self.env["mail.message"]
+        author = author or self.env.user
+        targets = records.browse([res_id for res_id in bodies if res_id in records.ids])
+        return targets.sudo()._message_log_batch(
+            bodies={res_id: bodies[res_id] for res_id in targets.ids},
+            author_id=author.partner_id.id,
+        )
+
+    @api.model
+    def _type_id(self, kind):
+        return self.env["ir.model.data"]._xmlid_to_res_id(TODO_TYPES[kind])
+
+    @api.model
+    def _create_todos(self, vals_list, notify=None):
+        """Create to-dos in one batch, whatever the assignee may read.
+
+        :param vals_list: values of ``mail.activity`` with ``res_model`` (name) and ``res_id``
+        :param notify: users who get Odoo's "assigned to you" email for their to-do
+            (the others only see it in their activity menu)
+        """
+        if not vals_list:
+            return self.env["mail.activity"]
+        model_ids = {}
+        for vals in vals_list:
+            model = vals.pop("res_model")
+            if model not in model_ids:
+                model_ids[model] = self.env["ir.model"]._get_id(model)
+            vals["res_model_id"] = model_ids[model]
+        Activity = self.env["mail.activity"].sudo()
+        activities = Activity.with_context(mail_activity_quick_update=True).create(vals_list)
+        if notify:
+            activities.filtered(lambda a: a.user_id in notify and a.user_id != self.env.user).action_notify()
+        return activities
+
+    @api.model
+    def _remove_todos(self, res_model, res_ids, kinds, users=None):
+        """Remove the to-dos of ``kinds`` on these records (of every assignee, or only of ``users``)."""
+        if not res_ids:
+            return
+        domain = [
+            ("res_model", "=", res_model),
+            ("res_id", "in", list(res_ids)),
+            ("activity_type_id", "in", [self._type_id(kind) for kind in kinds]),
+        ]
+        if users is not None:
+            domain.append(("user_id", "in", users.ids))
+        self.env["mail.activity"].sudo().search(domain).unlink()
+
+    @api.model
+    def _due_date(self, hours, user=None):
+        """Due date of a to-do ``hours`` from now, in the assignee's time zone (today for 0)."""
+        moment = fields.Datetime.now() + timedelta(hours=hours or 0)
+        record = self.with_context(tz=user.tz) if user and user.tz else self
+        return fields.Date.context_today(record, moment)

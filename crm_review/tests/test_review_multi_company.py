@@ -1,0 +1,140 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.fields import Command
+from odoo.tests import new_test_user, tagged
+
+from .common import ReviewCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReviewMultiCompany(ReviewCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_a = cls.env.company
+        cls.company_b = cls.env["res.company"].create({"name": "Review Company B"})
+        cls.admin_b = new_test_user(
+            cls.env,
+            "rv_admin_b",
+            groups="sales_team.group_sale_salesman,crm_review.group_review_manager",
+            name="Bea Admin B",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+        cls.seller_b = new_test_user(
+            cls.env,
+            "rv_seller_b",
+            groups="sales_team.group_sale_salesman",
+            name="Bob Seller B",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+
+    def _run_cron(self, xmlid):
+        with self.enter_registry_test_mode():
+            self.env.ref(xmlid).method_direct_trigger()
+        self.env.invalidate_all()
+
+    def test_escalation_goes_to_the_administrators_of_the_records_company(self):
+        self.rule.write({"reminder_max": 1, "escalation_user_id": False})
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        line = order.sudo().review_ids.filtered(lambda r: r.state == "pending")
+        line.write({"reminder_count": 1, "next_reminder_at": fields.Datetime.now() - timedelta(minutes=1)})
+        self._run_cron("crm_review.ir_cron_review_reminders")
+        self.assertTrue(line.escalated)
+        escalation = self._review_activities(order, xmlid="crm_review.mail_activity_type_review_escalation")
+        self.assertIn(self.review_admin, escalation.user_id)
+        self.assertNotIn(self.admin_b, escalation.user_id, "an administrator of company B cannot open the order")
+
+    def test_settings_are_per_company(self):
+        settings_b = (
+            self.env["res.config.settings"]
+            .with_company(self.company_b)
+            .create(
+                {
+                    "crm_review_default_reject_limit": 7,
+                    "crm_review_default_reminder_max": 5,
+                    "crm_review_sale_enabled": False,
+                }
+            )
+        )
+        settings_b.execute()
+        self.assertEqual((self.company_b.review_reject_limit, self.company_b.review_reminder_max), (7, 5))
+        self.assertEqual((self.company_a.review_reject_limit, self.company_a.review_reminder_max), (0, 3))
+        Settings = self.env["res.config.settings"]
+        self.assertEqual(Settings.with_company(self.company_b)._crm_review_disabled_models(), {"sale.order"})
+        self.assertFalse(Settings.with_company(self.company_a)._crm_review_disabled_models())
+        Rule = self.env["crm.review.rule"]
+        self.assertEqual(Rule.with_company(self.company_b).new({}).reject_limit, 7)
+        self.assertEqual(Rule.with_company(self.company_a).new({}).reject_limit, 0)
+        self.assertEqual(Rule.with_context(default_company_id=self.company_b.id).new({}).reminder_max, 5)
+        order = self._order()
+        self.assertTrue(order.review_required, "company A still reviews its orders")
+
+    def test_switches_stay_off_after_save(self):
+        order = self._order()
+        self.assertTrue(order.review_required)
+        # What the Save button does: create with the form's values, then execute.
+        settings = self.env["res.config.settings"].create(
+            {"crm_review_sale_enabled": False, "crm_review_partner_enabled": False}
+        )
+        settings.execute()
+        settings = self.env["res.config.settings"].create({})
+        self.assertFalse(settings.crm_review_sale_enabled)
+        self.assertFalse(settings.crm_review_partner_enabled)
+        order.invalidate_recordset()
+        self.assertFalse(order.review_required)
+        settings.write({"crm_review_sale_enabled": True})
+        settings.execute()
+        order.invalidate_recordset()
+        self.assertTrue(order.review_required, "switched on again")
+
+    def test_reminder_rules_and_reasons_stay_in_their_company(self):
+        rule_a = self.env["crm.review.reminder.rule"].create(
+            {
+                "name": "Company A follow-up",
+                "company_id": self.company_a.id,
+                "model_id": self.env["ir.model"]._get_id("sale.order"),
+                "date_field_id": self.env["ir.model.fields"]._get("sale.order", "validity_date").id,
+                "recipient_type": "field",
+                "user_field_id": self.env["ir.model.fields"]._get("sale.order", "user_id").id,
+            }
+        )
+        Reason = self.env["crm.review.reason"]
+        reason_a = Reason.create({"name": "Company A only", "company_id": self.company_a.id})
+        shared = Reason.create({"name": "Shared reason"})
+        RuleB = self.env["crm.review.reminder.rule"].with_user(self.admin_b)
+        self.assertFalse(RuleB.search([("id", "=", rule_a.id)]))
+        with self.assertRaises(AccessError):
+            rule_a.with_user(self.admin_b).write({"offset_days": -3})
+        found = Reason.with_user(self.admin_b).search([("id", "in", (reason_a | shared).ids)])
+        self.assertEqual(found, shared)
+        found = Reason.with_user(self.review_admin).search([("id", "in", (reason_a | shared).ids)])
+        self.assertEqual(found, reason_a | shared)
+
+    def test_group_recipients_are_allowed_in_the_records_company(self):
+        self.env["crm.review.reminder.rule"].search([]).active = False
+        team = self.env["res.groups"].create(
+            {"name": "Follow-up team", "user_ids": [Command.set((self.salesman | self.seller_b).ids)]}
+        )
+        self.env["crm.review.reminder.rule"].create(
+            {
+                "name": "Team follow-up",
+                "model_id": self.env["ir.model"]._get_id("sale.order"),
+                "date_field_id": self.env["ir.model.fields"]._get("sale.order", "validity_date").id,
+                "offset_days": -5,
+                "recipient_type": "group",
+                "group_id": team.id,
+                "summary": "Team follow-up",
+            }
+        )
+        order = self._order()
+        order.validity_date = fields.Date.context_today(order) + timedelta(days=2)
+        self._run_cron("crm_review.ir_cron_reminder_rules")
+        todos = self.env["mail.activity"].search(
+            [("res_model", "=", "sale.order"), ("res_id", "=", order.id), ("summary", "=", "Team follow-up")]
+        )
+        self.assertEqual(todos.user_id, self.salesman, "a member of company B only gets no to-do on a company A order")

@@ -1,0 +1,279 @@
+from lxml import etree
+
+from odoo.fields import Command
+from odoo.tests import Form, HttpCase, tagged
+
+from .common import ReviewCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReviewListActions(HttpCase, ReviewCommon):
+    """The list's Approve / Submit / Reject actions, run the way the web client runs them."""
+
+    def _run_list_action(self, xmlid, records, login):
+        self.authenticate(login, login)
+        return self.make_jsonrpc_request(
+            "/web/action/run",
+            {
+                "action_id": self.env.ref(xmlid).id,
+                "context": {
+                    "active_model": records._name,
+                    "active_ids": records.ids,
+                    "active_id": records[:1].id,
+                },
+            },
+        )
+
+    def test_bulk_approve_approves_what_it_may_and_names_the_refused(self):
+        first, second = self._order(), self._order()
+        (first | second).with_user(self.salesman).action_review_submit()
+        draft = self._order()
+        result = self._run_list_action(
+            "crm_review.action_review_approve_selected", first | second | draft, "rv_reviewer"
+        )
+        self.assertEqual(result["type"], "ir.actions.client")
+        self.assertEqual(result["tag"], "display_notification")
+        params = result["params"]
+        self.assertEqual(params["type"], "warning")
+        self.assertTrue(params["sticky"], "A refusal stays on screen until the user reads it.")
+        self.assertIn("2 approved", params["message"])
+        self.assertIn("1 refused", params["message"])
+        self.assertIn(draft.name, params["message"])
+        self.assertEqual(params["next"]["tag"], "soft_reload")
+        for order in first | second:
+            self.assertEqual(order.review_state, "pending")
+            current = order.review_ids.filtered(lambda line: line.is_current and line.state == "pending")
+            self.assertEqual(current.name, "Controller", "The first step is approved, the second one waits.")
+        self.assertFalse(draft.review_state)
+
+    def test_bulk_approve_by_a_user_who_reviews_nothing(self):
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        result = self._run_list_action("crm_review.action_review_approve_selected", order, "rv_admin")
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertIn("0 approved", result["params"]["message"])
+        self.assertEqual(
+            order.review_ids.filtered(lambda line: line.name == "Manager" and line.is_current).state, "pending"
+        )
+
+    def test_bulk_approve_all_allowed_is_a_success(self):
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        result = self._run_list_action("crm_review.action_review_approve_selected", order, "rv_reviewer")
+        self.assertEqual(result["params"]["type"], "success")
+        self.assertFalse(result["params"]["sticky"])
+        self.assertEqual(result["params"]["message"], "1 approved")
+
+    def test_bulk_submit(self):
+        large, small = self._order(), self._order(price=100.0)
+        result = self._run_list_action("crm_review.action_review_submit_selected", large | small, "rv_salesman")
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertIn("1 submitted", result["params"]["message"])
+        self.assertIn(small.name, result["params"]["message"])
+        self.assertEqual(large.review_state, "pending")
+        self.assertFalse(small.review_state)
+
+    def test_bulk_reject_opens_the_wizard_for_the_selection(self):
+        first, second = self._order(), self._order()
+        (first | second).with_user(self.salesman).action_review_submit()
+        result = self._run_list_action("crm_review.action_review_reject_selected", first | second, "rv_reviewer")
+        self.assertEqual(result["res_model"], "crm.review.reject")
+        wizard = (
+            self.env["crm.review.reject"]
+            .with_user(self.reviewer)
+            .with_context(**result["context"])
+            .create({"reason_id": self.reject_reason.id, "note": "Prices"})
+        )
+        wizard.action_confirm()
+        self.assertEqual((first | second).mapped("review_state"), ["rejected", "rejected"])
+
+    def test_bulk_approve_partners(self):
+        self.env["crm.review.rule"].sudo().create(
+            {
+                "name": "Companies",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "domain": "[('is_company', '=', True)]",
+                "step_ids": [
+                    Command.create({"name": "Credit", "approver_type": "users", "user_ids": self.reviewer.ids})
+                ],
+            }
+        )
+        partners = self.env["res.partner"].create([{"name": "Acme", "is_company": True}, {"name": "Bolt"}])
+        result = self._run_list_action("crm_review.action_partner_review_submit_selected", partners, "rv_salesman")
+        self.assertIn("1 submitted", result["params"]["message"])
+        result = self._run_list_action("crm_review.action_partner_review_approve_selected", partners, "rv_reviewer")
+        self.assertIn("1 approved", result["params"]["message"])
+        self.assertEqual(partners.mapped("review_state"), ["approved", False])
+
+
+@tagged("post_install", "-at_install")
+class TestReviewRuleEditor(ReviewCommon):
+    """A review administrator who is not a system administrator builds and tries rules."""
+
+    def test_review_admin_picks_the_model_and_fields(self):
+        admin = self.review_admin
+        self.assertFalse(admin.has_group("base.group_system"))
+        Rule = self.env["crm.review.rule"].with_user(admin)
+        model_domain = Rule._fields["model_id"].domain(Rule)
+        found = self.env["ir.model"].with_user(admin).name_search("Sales Order", domain=model_domain)
+        self.assertIn(self.env["ir.model"]._get_id("sale.order"), [id_ for id_, _name in found])
+        user_fields = (
+            self.env["ir.model.fields"]
+            .with_user(admin)
+            .search_read(
+                [("model", "=", "sale.order"), ("relation", "=", "res.users"), ("ttype", "=", "many2one")],
+                ["name"],
+            )
+        )
+        self.assertIn("user_id", [field["name"] for field in user_fields])
+
+    def test_review_admin_creates_a_rule_with_steps_in_the_form(self):
+        with Form(self.env["crm.review.rule"].with_user(self.review_admin)) as form:
+            form.name = "Orders over 5000"
+            form.model_id = self.env["ir.model"]._get("sale.order")
+            form.domain = "[('amount_total', '>', 5000)]"
+            with form.step_ids.new() as step:
+                step.name = "Salesperson's field"
+                step.approver_type = "field"
+                step.user_field_id = self.env["ir.model.fields"]._get("sale.order", "user_id")
+            with form.step_ids.new() as step:
+                step.name = "Board"
+                step.approver_type = "users"
+                step.user_ids.add(self.director)
+        rule = form.record
+        self.assertEqual(rule.step_ids.mapped("name"), ["Salesperson's field", "Board"])
+        self.assertEqual(rule.step_ids[0].user_field_id.name, "user_id")
+        self.assertTrue(rule.active)
+
+    def test_simulate_takes_the_salesperson_and_warns_about_empty_steps(self):
+        empty = self.env["res.groups"].create({"name": "Nobody yet"})
+        rule = (
+            self.env["crm.review.rule"]
+            .sudo()
+            .create(
+                {
+                    "name": "Everything",
+                    "model_id": self.env["ir.model"]._get_id("sale.order"),
+                    "step_ids": [
+                        Command.create({"name": "Manager", "approver_type": "users", "user_ids": self.reviewer.ids}),
+                        Command.create({"name": "Empty", "approver_type": "group", "group_id": empty.id}),
+                    ],
+                }
+            )
+        )
+        order = self._order()
+        action = rule.with_user(self.review_admin).action_simulate()
+        wizard_model = self.env[action["res_model"]].with_user(self.review_admin).with_context(**action["context"])
+        with Form(wizard_model) as form:
+            self.assertEqual(form.submitter_id, self.review_admin)
+            form.res_ref = order
+            self.assertEqual(form.submitter_id, self.salesman, "The salesperson would submit the order.")
+            self.assertIn("Rita Reviewer", form.result)
+            self.assertIn("A step would have nobody to ask", form.result)
+        # Only the rule's model is offered: the record picker follows the rule's model.
+        self.assertEqual(form.record.model_id.model, "sale.order")
+
+
+@tagged("post_install", "-at_install")
+class TestReviewAnalysis(ReviewCommon):
+    """The review analysis counts submissions, not step lines."""
+
+    def test_one_row_per_submission(self):
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        self._reject(order, self.reviewer)
+        order.with_user(self.salesman).action_review_submit()
+        order.with_user(self.reviewer).action_review_approve()
+        order.with_user(self.reviewer2).action_review_approve()
+        self.assertEqual(order.review_state, "approved")
+        Report = self.env["crm.review.report"].with_user(self.review_admin)
+        rows = Report.search([("res_model", "=", "sale.order"), ("res_id", "=", order.id)], order="submission")
+        self.assertEqual(rows.mapped("state"), ["rejected", "approved"])
+        self.assertEqual(rows[0].reason_id, self.reject_reason)
+        self.assertEqual(rows[0].step_name, "Manager")
+        self.assertEqual(rows[0].reviewer_id, self.reviewer)
+        self.assertEqual(rows[1].reviewer_id, self.reviewer2)
+        self.assertEqual(rows.mapped("approved_count"), [0, 1])
+        self.assertGreaterEqual(min(rows.mapped("cycle_hours")), 0.0)
+        [[count, approved, rejected, rate]] = Report._read_group(
+            [("res_id", "=", order.id), ("res_model", "=", "sale.order")],
+            aggregates=["submission_count:sum", "approved_count:sum", "rejected_count:sum", "rejection_rate:avg"],
+        )
+        self.assertEqual((count, approved, rejected, rate), (2, 1, 1, 50.0))
+
+    def test_analysis_is_for_review_administrators(self):
+        self.assertTrue(self.env["crm.review.report"].with_user(self.review_admin).has_access("read"))
+        self.assertFalse(self.env["crm.review.report"].with_user(self.reviewer).has_access("read"))
+
+
+@tagged("post_install", "-at_install")
+class TestReviewForms(ReviewCommon):
+    """What the forms show while a record is under review."""
+
+    def _arch_nodes(self, model, xpath):
+        arch = self.env[model].with_user(self.salesman).get_views([(False, "form")])["views"]["form"]["arch"]
+        return etree.fromstring(arch).xpath(xpath)
+
+    def test_order_key_fields_read_only_while_pending(self):
+        for name in ("partner_id", "order_line", "payment_term_id"):
+            node = self._arch_nodes("sale.order", f"//sheet//field[@name='{name}']")[0]
+            self.assertIn("review_state == 'pending'", node.get("readonly"), name)
+
+    def test_partner_key_fields_read_only_while_pending(self):
+        for name in ("name", "vat"):
+            for node in self._arch_nodes("res.partner", f"//sheet//field[@name='{name}'][@readonly]")[:1]:
+                self.assertIn("review_state == 'pending'", node.get("readonly"), name)
+
+    def test_to_review_lists_lead_with_the_review(self):
+        action = self.env.ref("crm_review.sale_order_action_to_review")
+        views = self.env["sale.order"].get_views([(view.view_id.id, view.view_mode) for view in action.view_ids])
+        list_arch = views["views"]["list"]["arch"]
+        self.assertIn('name="review_step_label"', list_arch)
+        self.assertIn('name="review_state"', list_arch)
+        self.assertNotIn("Create Invoices", list_arch)
+        self.assertEqual(action.mobile_view_mode, "kanban")
+        self.assertIn("kanban", views["views"])
+
+
+@tagged("post_install", "-at_install")
+class TestReviewUiTours(HttpCase, ReviewCommon):
+    """The same paths clicked in a browser."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rule.step_ids[1].name = "Finance"
+
+    def test_bulk_approve_from_the_list(self):
+        orders = self._order() | self._order()
+        orders.with_user(self.salesman).action_review_submit()
+        self.start_tour(
+            "/odoo/action-crm_review.sale_order_action_to_review", "crm_review_bulk_approve_tour", login="rv_reviewer"
+        )
+        for order in orders:
+            current = order.review_ids.filtered(lambda line: line.is_current and line.state == "pending")
+            self.assertEqual(current.name, "Finance")
+
+    def test_review_admin_creates_a_rule(self):
+        self.start_tour(
+            "/odoo/action-crm_review.crm_review_rule_action", "crm_review_rule_admin_tour", login="rv_admin"
+        )
+        rule = self.env["crm.review.rule"].search([("name", "=", "Discounted orders")])
+        self.assertEqual(rule.model, "sale.order")
+        self.assertEqual(rule.step_ids.name, "Head of sales")
+        self.assertEqual(rule.step_ids.approver_type, "users")
+        self.assertEqual(rule.step_ids.user_ids, self.reviewer)
+
+    def test_phone(self):
+        self.browser_size = "390x844"
+        self.touch_enabled = True
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        self.start_tour(
+            "/odoo/action-crm_review.sale_order_action_to_review", "crm_review_phone_orders_tour", login="rv_reviewer"
+        )
+        self.start_tour(
+            "/odoo/action-crm_review.crm_review_action_to_review", "crm_review_phone_tour", login="rv_reviewer"
+        )
+        current = order.review_ids.filtered(lambda line: line.is_current and line.state == "pending")
+        self.assertEqual(current.name, "Finance")

@@ -1,0 +1,1 @@
+from . import crm_review_test_document
