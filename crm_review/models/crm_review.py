@@ -629,19 +629,20 @@ class CrmReview(models.Model):
         """One "Review" to-do per waiting reviewer of each pending line, created in one batch.
 
         Due when the step is due (today when the rule sets no reminder delay),
-        in the reviewer's time zone. Reviewers who asked for it get Odoo's
-        "assigned to you" email when a step becomes theirs.
+        in the reviewer's time zone. Reviewers who asked for it are emailed:
+        Odoo's "assigned to you" email for one new step, one list of all their
+        new steps otherwise (a list submitted at once makes one email, not one
+        per record).
         """
         notifier = self.env["crm.review.notifier"]
         type_id = notifier._type_id("review")
         now = fields.Datetime.now()
         vals_list = []
-        notify = self.env["res.users"]
+        new_steps = defaultdict(self.browse)
         for line in self:
             hours = (line.next_reminder_at - now).total_seconds() / 3600 if line.next_reminder_at else 0
             for user in line._review_waiting_reviewers():
-                if user._review_wants_email():
-                    notify |= user
+                new_steps[user] |= line
                 vals_list.append(
                     {
                         "res_model": line.res_model,
@@ -654,7 +655,14 @@ class CrmReview(models.Model):
                         "date_deadline": notifier._due_date(max(hours, 0), user),
                     }
                 )
-        return notifier._create_todos(vals_list, notify=notify)
+        todos = notifier._create_todos(vals_list)
+        to_email = {user: lines for user, lines in new_steps.items() if user._review_wants_email()}
+        single = [user for user, lines in to_email.items() if len(lines) == 1]
+        todos.filtered(lambda todo: todo.user_id in single and todo.user_id != self.env.user).action_notify()
+        several = {user: lines for user, lines in to_email.items() if len(lines) > 1 and user != self.env.user}
+        if several:
+            self._send_reminder_digests(several)
+        return todos
 
     def _review_schedule_fix_activities(self, reason, note):
         """A "Fix and resubmit" to-do for the submitter of each rejected line, with the reason's guidance."""

@@ -42,12 +42,10 @@ class CrmReviewNotifier(models.AbstractModel):
         return self.env["ir.model.data"]._xmlid_to_res_id(TODO_TYPES[kind])
 
     @api.model
-    def _create_todos(self, vals_list, notify=None):
-        """Create to-dos in one batch, whatever the assignee may read.
+    def _create_todos(self, vals_list):
+        """Create to-dos in one batch, whatever the assignee may read, without Odoo's email per to-do.
 
         :param vals_list: values of ``mail.activity`` with ``res_model`` (name) and ``res_id``
-        :param notify: users who get Odoo's "assigned to you" email for their to-do
-            (the others only see it in their activity menu)
         """
         if not vals_list:
             return self.env["mail.activity"]
@@ -58,10 +56,7 @@ class CrmReviewNotifier(models.AbstractModel):
                 model_ids[model] = self.env["ir.model"]._get_id(model)
             vals["res_model_id"] = model_ids[model]
         Activity = self.env["mail.activity"].sudo()
-        activities = Activity.with_context(mail_activity_quick_update=True).create(vals_list)
-        if notify:
-            activities.filtered(lambda a: a.user_id in notify and a.user_id != self.env.user).action_notify()
-        return activities
+        return Activity.with_context(mail_activity_quick_update=True).create(vals_list)
 
     @api.model
     def _remove_todos(self, res_model, res_ids, kinds, users=None):

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
-from odoo.tools.misc import format_datetime, hmac
+from odoo.tools.misc import format_amount, format_datetime, hmac
 
 # A digest lists at most this many reviews, the most overdue first; the rest is "and N more".
 DIGEST_MAX_LINES = 50
@@ -121,32 +121,57 @@ class CrmReview(models.Model):
         template = self.env.ref("crm_review.mail_template_review_reminder", raise_if_not_found=False)
         if not template:
             return
-        base_url = self.get_base_url()
+        base_url = self[:1].get_base_url()
         list_url = f"{base_url}/odoo/action-crm_review.crm_review_action_to_review"
+        details = self.union(*lines_by_user.values())._digest_details()
+        now = fields.Datetime.now()
         for user, lines in lines_by_user.items():
             if not user.email:
                 continue
-            lines = lines.sorted(lambda line: (line.pending_since or fields.Datetime.now(), line.id))
+            lines = lines.sorted(lambda line: (line.pending_since or now, line.id))
             shown = lines[:DIGEST_MAX_LINES]
             template.with_context(
                 review_lines=[
-                    {
-                        "name": line.res_name,
-                        "step": line.name,
+                    dict(
+                        details[line.id],
+                        step=line.with_context(lang=user.lang)._review_step_name(),
                         # Shown in the reviewer's own time zone and language.
-                        "since": format_datetime(self.env, line.pending_since, tz=user.tz, lang_code=user.lang)
+                        since=format_datetime(self.env, line.pending_since, tz=user.tz, lang_code=user.lang)
                         if line.pending_since
                         else "",
-                        "url": f"{base_url}/odoo/{line.res_model}/{line.res_id}",
+                        overdue_days=(now - line.pending_since).days if line.pending_since else 0,
+                        url=f"{base_url}/odoo/{line.res_model}/{line.res_id}",
                         # The approve link is the reviewer's own: signed for this step and this person.
-                        "approve_url": base_url + line._review_approve_link(user),
-                    }
+                        approve_url=base_url + line._review_approve_link(user),
+                    )
                     for line in shown
                 ],
                 review_more=len(lines) - len(shown),
                 review_list_url=list_url,
                 lang=user.lang,
-            ).send_mail(user.id, email_layout_xmlid="mail.mail_notification_light")
+            ).send_mail(user.id, email_layout_xmlid=False)
+
+    def _digest_details(self):
+        """{line id: record name, customer, amount and submitter} for the digest, read per model in one batch."""
+        details = {}
+        for model, lines in self.grouped("res_model").items():
+            Model = self.env[model].sudo().with_context(active_test=False)
+            records = Model.browse(set(lines.mapped("res_id"))).exists()
+            has_partner = "partner_id" in Model._fields
+            has_amount = "amount_total" in Model._fields
+            for line in lines:
+                record = records.browse(line.res_id) if line.res_id in records.ids else Model
+                customer = record.partner_id if has_partner else (record if model == "res.partner" else False)
+                amount = ""
+                if has_amount and record:
+                    amount = format_amount(self.env, record.amount_total, record.currency_id)
+                details[line.id] = {
+                    "name": line.res_name,
+                    "customer": customer.display_name if customer else "",
+                    "amount": amount,
+                    "submitter": line.submitter_id.name or "",
+                }
+        return details
 
     def _review_approve_token(self, user_id):
         """Signature of the approve link of this step sent to ``user_id``.

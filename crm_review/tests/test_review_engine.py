@@ -270,3 +270,19 @@ class TestReviewEngine(ReviewCommon):
         self.assertEqual(order.review_state, "pending")
         order.with_user(self.reviewer).with_context(allowed_company_ids=[order.company_id.id]).action_review_approve()
         self.assertEqual(order.review_ids.filtered(lambda line: line.state == "approved").done_by_id, self.reviewer)
+
+    def test_a_list_submitted_at_once_makes_one_email_per_reviewer(self):
+        self.reviewer.review_notification = "email"
+        orders = self._order() | self._order() | self._order()
+        before = self.env["mail.mail"].sudo().search([("recipient_ids", "in", self.reviewer.partner_id.ids)])
+        orders.with_user(self.salesman).action_review_submit()
+        emails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("recipient_ids", "in", self.reviewer.partner_id.ids), ("id", "not in", before.ids)])
+        )
+        self.assertEqual(len(emails), 1, "one email listing the three orders")
+        for order in orders:
+            self.assertIn(order.name, emails.body_html)
+        self.assertIn(self.customer.name, emails.body_html)
+        self.assertIn("Sally Sales", emails.body_html, "the digest names the submitter")
