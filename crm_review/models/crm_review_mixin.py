@@ -605,7 +605,7 @@ class CrmReviewMixin(models.AbstractModel):
             refused[record] = self.env._("You cannot read %(record)s.", record=record.sudo().display_name)
         records = readable
         if action == "approve":
-            pending = {line.res_id: line for line in records._review_lines() if line.state == "pending"}
+            pending = self._review_pending_by_record(records._review_lines())
             user = self.env.user
             substituted = user._review_substituted_users()
             for record in records:
@@ -683,10 +683,7 @@ class CrmReviewMixin(models.AbstractModel):
         :return: (lines, {line id: the reviewer the user decides for})
         """
         self.check_access("read")
-        pending = {}
-        for line in chain:
-            if line.state == "pending":
-                pending.setdefault(line.res_id, line)
+        pending = self._review_pending_by_record(chain)
         user = self.env.user
         substituted = user._review_substituted_users()
         acting_for = {}
@@ -700,6 +697,15 @@ class CrmReviewMixin(models.AbstractModel):
             acting_for[line.id] = reviewer
         lines = self.env["crm.review"].sudo().browse([pending[record.id].id for record in self])
         return lines, acting_for
+
+    @api.model
+    def _review_pending_by_record(self, chain):
+        """{record id: its step waiting for a decision} among ``chain`` (current lines, in route order)."""
+        pending = {}
+        for line in chain:
+            if line.state == "pending":
+                pending.setdefault(line.res_id, line)
+        return pending
 
     def _review_no_pending_step_text(self):
         self.ensure_one()

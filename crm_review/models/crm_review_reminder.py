@@ -55,10 +55,10 @@ class CrmReview(models.Model):
         cron._commit_progress(remaining=self.search_count(domain))
         conflicts = 0
         while conflicts <= MAX_CONFLICTS:
-            lines = self._reminder_lock_batch(domain, batch_size)
-            if not lines:
-                break
             try:
+                lines = self._reminder_lock_batch(domain, batch_size)
+                if not lines:
+                    break
                 lines._send_reminders(now)
             except psycopg2.errors.SerializationFailure:
                 # A reviewer decided on one of these steps meanwhile: start the batch again on fresh data.
