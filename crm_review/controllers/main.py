@@ -98,7 +98,7 @@ class CrmReviewController(http.Controller):
         if not record.has_access("read"):
             return request.env._("You have no access to %(record)s.", record=line.res_name)
         try:
-            record._review_decidable_lines(chain)  # the engine's rule of who may decide
+            request.env["crm.review"]._review_decidable(record, chain)  # the engine's rule of who may decide
         except (AccessError, UserError) as error:
             return error.args[0]
         return None

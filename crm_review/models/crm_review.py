@@ -6,6 +6,32 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
+from odoo.tools import SQL
+
+# Fields of a line the engine reads with the lines (one fetch for a whole batch).
+LINE_FIELDS = [
+    "res_model",
+    "res_id",
+    "res_name",
+    "name",
+    "state",
+    "position",
+    "submission",
+    "is_current",
+    "submitter_id",
+    "rule_id",
+    "step_id",
+    "approval_mode",
+    "comment_required",
+    "pending_since",
+    "company_id",
+    "team_id",
+    "reviewer_ids",
+    "approved_by_ids",
+]
+
+# A review comment is a few lines of text, not a document.
+MAX_COMMENT_LENGTH = 10000
 
 
 class CrmReview(models.Model):
@@ -98,6 +124,8 @@ class CrmReview(models.Model):
 
     _record_index = models.Index("(res_model, res_id, is_current)")
     _reminder_index = models.Index("(next_reminder_at) WHERE state = 'pending' AND escalated IS NOT TRUE")
+    # "To review by me" reads pending lines only: its cost follows what waits, not the whole history.
+    _pending_index = models.Index("(res_model, res_id) WHERE state = 'pending'")
 
     @api.depends("state", "next_reminder_at", "reminder_count")
     def _compute_is_overdue(self):
@@ -189,7 +217,75 @@ class CrmReview(models.Model):
         }
 
     # ------------------------------------------------------------------
-    # Engine helpers (called in sudo by crm.review.mixin after its checks)
+    # What the mixin's actions read and check first
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _review_lines_of(self, records, lock=False):
+        """Current lines of ``records`` (sudo), in route order, read in one batch.
+
+        With ``lock``, the lines are locked for update first and then read: the
+        values are the ones committed by whoever held the lock before (two
+        reviewers deciding at the same moment: the second one waits, then sees
+        the step decided). Archived reviewers are left out of ``reviewer_ids``
+        by the ORM.
+        """
+        Review = self.sudo()
+        if not records.ids:
+            return Review.browse()
+        if lock:
+            Review.flush_model()
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT id FROM crm_review WHERE res_model = %s AND res_id IN %s AND is_current"
+                    " ORDER BY position, id FOR UPDATE",
+                    records._name,
+                    tuple(records.ids),
+                )
+            )
+            lines = Review.browse([row[0] for row in rows])
+            lines.invalidate_recordset()
+        else:
+            lines = Review.search(
+                [("res_model", "=", records._name), ("res_id", "in", records.ids), ("is_current", "=", True)],
+                order="position, id",
+            )
+        lines.fetch(LINE_FIELDS)
+        return lines
+
+    @api.model
+    def _review_check_ids(self, records):
+        """Refuse ids that are not those of existing records (RPC callers may send anything)."""
+        if not all(
+            isinstance(record_id, int) and not isinstance(record_id, bool) and 0 < record_id < 2**31
+            for record_id in records._ids
+        ):
+            raise UserError(self.env._("Invalid record ids: %(ids)s", ids=", ".join(map(repr, records._ids[:10]))))
+        missing = records - records.exists()
+        if missing:
+            raise UserError(
+                self.env._(
+                    "%(model)s %(ids)s no longer exist (deleted?).",
+                    model=records._description,
+                    ids=", ".join(map(str, missing.ids[:10])),
+                )
+            )
+
+    @api.model
+    def _review_check_text(self, text, what):
+        """A comment is text of a sensible length (RPC callers may send anything)."""
+        if text in (None, False, ""):
+            return False
+        if not isinstance(text, str):
+            raise UserError(self.env._("%(what)s must be text.", what=what))
+        if len(text) > MAX_COMMENT_LENGTH:
+            raise UserError(
+                self.env._("%(what)s is too long: %(max)s characters at most.", what=what, max=MAX_COMMENT_LENGTH)
+            )
+        return text
+
+    # ------------------------------------------------------------------
+    # Who may decide
     # ------------------------------------------------------------------
 
     def _review_waiting_reviewers(self):
@@ -290,6 +386,66 @@ class CrmReview(models.Model):
             & (Domain("submitter_id", "!=", user.id) | Domain("rule_id.allow_self_approval", "=", True))
         )
 
+    @api.model
+    def _review_pending_by_record(self, chain):
+        """{record id: its step waiting for a decision} among ``chain`` (current lines, in route order)."""
+        pending = {}
+        for line in chain:
+            if line.state == "pending":
+                pending.setdefault(line.res_id, line)
+        return pending
+
+    @api.model
+    def _review_decidable(self, records, chain):
+        """Pending lines of ``records`` (among ``chain``, their current lines) that the user may decide.
+
+        Raises when a record is not readable in the user's current companies
+        (deciding is a write, as any other), not under review, or when the user
+        may not decide on its current step.
+        :return: (lines, {line id: the reviewer the user decides for})
+        """
+        records.check_access("read")
+        pending = self._review_pending_by_record(chain)
+        user = self.env.user
+        substituted = user._review_substituted_users()
+        acting_for = {}
+        for record in records:
+            line = pending.get(record.id)
+            if not line:
+                raise UserError(self._review_no_pending_step_text(record))
+            reviewer = line._review_acting_for(user, substituted)
+            if not reviewer:
+                raise AccessError(line._review_refusal_reason(record, user, substituted))
+            acting_for[line.id] = reviewer
+        lines = self.sudo().browse([pending[record.id].id for record in records])
+        return lines, acting_for
+
+    @api.model
+    def _review_no_pending_step_text(self, record):
+        return self.env._(
+            "%(record)s has no step waiting for a decision (state: %(state)s).",
+            record=record.display_name,
+            state=record._review_state_label(),
+        )
+
+    def _review_refusal_reason(self, record, user, substituted):
+        """Why ``user`` may not decide on this line, the current step of ``record``."""
+        self.ensure_one()
+        if self.submitter_id == user:
+            return self.env._("You cannot decide on %(record)s: you submitted it.", record=record.display_name)
+        if self.approval_mode == "all" and user in self.acted_by_ids:
+            return self.env._(
+                "You already approved step %(step)s of %(record)s: each reviewer approves once.",
+                step=self._review_step_name(),
+                record=record.display_name,
+            )
+        return self.env._(
+            "You are not a reviewer of step %(step)s of %(record)s (reviewers: %(reviewers)s).",
+            step=self._review_step_name(),
+            record=record.display_name,
+            reviewers=self._review_waiting_reviewers()._review_names(),
+        )
+
     # ------------------------------------------------------------------
     # Decisions (the mixin's actions call these after checking who may decide)
     # ------------------------------------------------------------------
@@ -298,7 +454,7 @@ class CrmReview(models.Model):
     def _review_submit(self, records):
         """Create the route of a new submission of ``records`` and open its first step."""
         names = {record.id: record.display_name for record in records}
-        previous = records.filtered("review_state")._review_lines()
+        previous = self._review_lines_of(records.filtered("review_state"))
         line_vals, carried = self.env["crm.review.rule"]._review_route(records, previous, names)
         (previous - carried)._review_close()
         new_lines = self.sudo().create(line_vals)
@@ -308,13 +464,15 @@ class CrmReview(models.Model):
         records.filtered(lambda r: r.id in open_ids)._review_write_state("pending")
         records.filtered(lambda r: r.id not in open_ids)._review_write_state("approved")
         self.env["crm.review.notifier"]._remove_todos(records._name, rejected.ids, ["fix"])
-        records._review_log("submit", names=names)
+        Log = self.env["crm.review.log"]
+        Log._log(records, "submit", names=names)
         skipped = new_lines.filtered(lambda line: line.state == "skipped")
         if skipped:
-            records.browse(skipped.mapped("res_id"))._review_log("skip", lines=skipped, names=names)
+            Log._log(records.browse(skipped.mapped("res_id")), "skip", lines=skipped, names=names)
         pending._review_schedule_activities()
         next_step = {line.res_id: line._review_waiting_sentence() for line in pending}
-        records._review_post(
+        self.env["crm.review.notifier"]._post(
+            records,
             {
                 record.id: Markup("%s<br/>%s")
                 % (
@@ -322,7 +480,7 @@ class CrmReview(models.Model):
                     next_step.get(record.id) or self.env._("The review is complete: approved."),
                 )
                 for record in records
-            }
+            },
         )
         return new_lines
 
@@ -359,7 +517,8 @@ class CrmReview(models.Model):
         advanced = records.browse(finished.mapped("res_id"))
         after = chain.filtered(lambda line: line.res_id in advanced.ids)._review_activate_next(advanced)
         substitute_for = self._review_substitute_for(acting_for)
-        records._review_log(
+        self.env["crm.review.log"]._log(
+            records,
             "approve",
             lines=self,
             notes=dict.fromkeys(records.ids, comment),
@@ -376,14 +535,14 @@ class CrmReview(models.Model):
             if line.res_id in after:
                 body += Markup("<br/>%s") % after[line.res_id]
             bodies[line.res_id] = body
-        records._review_post(bodies)
+        self.env["crm.review.notifier"]._post(records, bodies)
         self._review_run_actions("approved", advanced)
 
     def _review_reject(self, records, acting_for, reason, note, send_back):
         """Reject these pending lines with ``reason`` and send the records back."""
         now = fields.Datetime.now()
         substitute_for = self._review_substitute_for(acting_for)
-        chain = records._review_lines()
+        chain = self._review_lines_of(records)
         for line in self:
             line._review_write_step(
                 "rejected",
@@ -402,8 +561,9 @@ class CrmReview(models.Model):
             "cancelled", is_current=False
         )
         to_submitter._review_write_state("rejected")
-        activated = to_previous._review_lines()._review_activate_next(to_previous) if to_previous else {}
-        records._review_log(
+        activated = self._review_lines_of(to_previous)._review_activate_next(to_previous) if to_previous else {}
+        self.env["crm.review.log"]._log(
+            records,
             "reject",
             lines=self,
             reason=reason,
@@ -426,10 +586,66 @@ class CrmReview(models.Model):
                 if guidance:
                     body += Markup("<br/><i>%s</i> %s") % (self.env._("How to fix:"), guidance)
             bodies[line.res_id] = body
-        records._review_post(bodies)
+        self.env["crm.review.notifier"]._post(records, bodies)
         self.filtered(lambda line: line.res_id in to_submitter.ids)._review_schedule_fix_activities(reason, note)
         self._review_check_reject_limit(records)
         self._review_run_actions("rejected", records)
+
+    @api.model
+    def _review_recall(self, records):
+        """Withdraw the pending submissions of ``records`` (their submitter or a review administrator)."""
+        is_admin = self.env.user.has_group("crm_review.group_review_manager")
+        lines = self._review_lines_of(records, lock=True)
+        submitter = {line.res_id: line.submitter_id for line in lines}
+        for record in records:
+            if record.review_state != "pending":
+                raise UserError(
+                    self.env._("%(record)s is not under review: nothing to recall.", record=record.display_name)
+                )
+            if submitter.get(record.id) != self.env.user and not is_admin:
+                raise AccessError(
+                    self.env._(
+                        "Only %(user)s, who submitted %(record)s, can recall it.",
+                        user=submitter.get(record.id, self.env["res.users"]).sudo().name,
+                        record=record.display_name,
+                    )
+                )
+        lines._review_close()
+        records._review_write_state("draft")
+        self.env["crm.review.log"]._log(records, "recall")
+        self.env["crm.review.notifier"]._post(
+            records, dict.fromkeys(records.ids, self.env._("Review recalled: back to draft."))
+        )
+
+    @api.model
+    def _review_reset_on_key_change(self, records, touched):
+        """Send approved ``records`` whose key fields among ``touched`` changed back to draft (重新审核)."""
+        approved = records.filtered(lambda r: r.review_state == "approved")
+        if not approved:
+            return
+        key_fields = self.env["crm.review.rule"]._review_key_fields_by_record(approved)
+        to_reset = approved.filtered(lambda r: touched & key_fields.get(r.id, set()))
+        if not to_reset:
+            return
+        labels = {
+            record.id: ", ".join(
+                records._fields[name].get_description(self.env)["string"]
+                for name in sorted(touched & key_fields[record.id])
+            )
+            for record in to_reset
+        }
+        self._review_lines_of(to_reset)._review_close()
+        to_reset._review_write_state("draft")
+        self.env["crm.review.log"]._log(to_reset, "reset", notes=labels)
+        self.env["crm.review.notifier"]._post(
+            to_reset,
+            {
+                rec_id: Markup("%s <b>%s</b>") % (self.env._("Changed after approval:"), label)
+                + Markup("<br/>")
+                + self.env._("A new review is needed.")
+                for rec_id, label in labels.items()
+            },
+        )
 
     def _review_substitute_for(self, acting_for):
         """{record id: id of the reviewer} for the decisions the user takes as a substitute."""
@@ -444,7 +660,7 @@ class CrmReview(models.Model):
         return self.env._(
             "Step %(step)s is waiting for %(reviewers)s.",
             step=self._review_step_name(),
-            reviewers=self.env["crm.review.mixin"]._review_users_label(self.reviewer_ids),
+            reviewers=self.reviewer_ids._review_names(),
         )
 
     def _review_run_actions(self, outcome, records):
@@ -587,7 +803,7 @@ class CrmReview(models.Model):
                 count=count,
                 rule=line.rule_id.name,
                 limit=line.rule_id.reject_limit,
-                users=records._review_users_label(targets),
+                users=targets._review_names(),
             )
             vals += [
                 {
@@ -604,8 +820,8 @@ class CrmReview(models.Model):
         if bodies:
             escalated = records.browse(list(bodies))
             notifier._create_todos(vals)
-            escalated._review_log("escalate", notes=bodies)
-            escalated._review_post(bodies)
+            self.env["crm.review.log"]._log(escalated, "escalate", notes=bodies)
+            notifier._post(escalated, bodies)
 
     def _review_close(self):
         """Take lines out of the current review: open steps are cancelled, decisions kept."""

@@ -74,6 +74,42 @@ class CrmReviewLog(models.Model):
             "company_id": company_id or False,
         }
 
+    @api.model
+    def _log(self, records, action, lines=None, reason=None, notes=None, names=None, substitute_for=None):
+        """Append audit-trail rows, one per record of ``records`` (about its line when ``lines`` has one).
+
+        :param notes: {record id: note}
+        :param names: {record id: display name}, when already known (saves reading the records)
+        :param substitute_for: {record id: id of the reviewer the user decided for as a substitute}
+        """
+        line_of = {line.res_id: line for line in (lines or [])}
+        notes = notes or {}
+        substitute_for = substitute_for or {}
+        if names is None:
+            names = {record.id: record.display_name for record in records.sudo()}
+        has_company = "company_id" in records._fields
+        vals_list = []
+        for record in records:
+            line = line_of.get(record.id)
+            if line:
+                company_id = line.company_id.id
+            else:
+                company_id = record.sudo().company_id.id if has_company else False
+            vals_list.append(
+                self._entry(
+                    action,
+                    records._name,
+                    record.id,
+                    names.get(record.id),
+                    company_id,
+                    line=line,
+                    reason=reason,
+                    note=notes.get(record.id),
+                    substitute_for_id=substitute_for.get(record.id),
+                )
+            )
+        return self.sudo().create(vals_list)
+
     def write(self, vals):
         # sudo() bypasses the access rules; the trail stays immutable for everybody.
         moving = set(vals) == {"res_id"} and self.env.context.get("crm_review_delete") is _DELETE_WITH_RECORD

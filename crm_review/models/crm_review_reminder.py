@@ -244,8 +244,9 @@ class CrmReview(models.Model):
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals)
         self._log_lines("escalate", notes={line.id: bodies[line.res_model][line.res_id] for line in self})
         for model, model_bodies in bodies.items():
-            self.env[model].browse(list(model_bodies))._review_post(
-                {res_id: Markup("%s") % body for res_id, body in model_bodies.items()}
+            self.env["crm.review.notifier"]._post(
+                self.env[model].browse(list(model_bodies)),
+                {res_id: Markup("%s") % body for res_id, body in model_bodies.items()},
             )
 
     def _reviewer_managers(self):

@@ -413,6 +413,89 @@ class CrmReviewRule(models.Model):
         return frozenset(names)
 
     # ------------------------------------------------------------------
+    # Key fields: frozen while under review, a new review after approval
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _review_check_computed_fields(self, records, vals):
+        """Refuse setting by hand a computed field that rules read (an order total, say).
+
+        The ORM stores what a client writes in a computed field without inverse:
+        a forged total would take a record out of review or change what was approved.
+        """
+        if self.env.su:
+            return
+        read_by_rules = self._condition_fields_of_model(records._name) | self._key_fields_of_model(records._name)
+        forged = [
+            name
+            for name in vals
+            if name in read_by_rules
+            and (field := records._fields.get(name))
+            and field.compute
+            and field.store
+            and not field.inverse
+        ]
+        if forged:
+            raise UserError(
+                self.env._(
+                    "%(fields)s cannot be set by hand: computed from the record, it decides its review.",
+                    fields=self._review_field_labels(records, forged),
+                )
+            )
+
+    @api.model
+    def _review_touched_key_fields(self, records, vals):
+        """Key fields (of any rule of the model) whose value in ``vals`` differs from a record's.
+
+        No query when ``vals`` holds no key field; lines (x2many) always count as changed.
+        """
+        changed = set()
+        for name in set(vals) & self._key_fields_of_model(records._name):
+            field = records._fields[name]
+            if field.type in ("one2many", "many2many") or any(
+                field.convert_to_record(field.convert_to_cache(vals[name], record), record) != record[name]
+                for record in records
+            ):
+                changed.add(name)
+        return changed
+
+    @api.model
+    def _review_key_fields_by_record(self, records):
+        """{record id: key field names} from the rules of each record's current review."""
+        rules_by_record = defaultdict(lambda: self.sudo().browse())
+        for line in self.env["crm.review"]._review_lines_of(records):
+            rules_by_record[line.res_id] |= line.rule_id
+        default = set(records._review_default_key_fields)
+        return {
+            record_id: set().union(*(set(rule.key_field_ids.mapped("name")) or default for rule in rules))
+            for record_id, rules in rules_by_record.items()
+        }
+
+    @api.model
+    def _review_check_key_fields_editable(self, records, touched):
+        """Refuse changing ``touched`` key fields of records under review."""
+        pending = records.filtered(lambda r: r.review_state == "pending")
+        if not pending:
+            return
+        key_fields = self._review_key_fields_by_record(pending)
+        for record in pending:
+            blocked = touched & key_fields.get(record.id, set())
+            if blocked:
+                raise UserError(
+                    self.env._(
+                        "%(record)s is under review: %(fields)s cannot be changed until the review is "
+                        "finished. Recall the submission first.",
+                        record=record.display_name,
+                        fields=self._review_field_labels(records, sorted(blocked)),
+                    )
+                )
+
+    @api.model
+    def _review_field_labels(self, records, names):
+        """Labels of the fields ``names`` of ``records``' model, in the user's language."""
+        return ", ".join(records._fields[name].get_description(self.env)["string"] for name in names)
+
+    # ------------------------------------------------------------------
     # Planning a route: which steps, in which order, reviewed by whom
     # ------------------------------------------------------------------
 
@@ -527,6 +610,22 @@ class CrmReviewRule(models.Model):
                 )
             )
         return users
+
+    @api.model
+    def _review_manager_of(self, record, submitter):
+        """Who approves a "manager" step: the submitter's manager, else the sales team leader."""
+        if "employee_id" in submitter._fields:
+            manager = submitter.sudo().employee_id.parent_id.user_id
+            if manager:
+                return manager
+        if "team_id" in record._fields and record.sudo().team_id.user_id:
+            return record.sudo().team_id.user_id
+        team = (
+            self.env["crm.team"]
+            .sudo()
+            .search(["|", ("member_ids", "in", submitter.ids), ("user_id", "=", submitter.id)], limit=1)
+        )
+        return team.user_id
 
     @api.model
     def _review_next_submission(self, records):

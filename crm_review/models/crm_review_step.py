@@ -127,7 +127,7 @@ class CrmReviewStep(models.Model):
             if field and field.type == "many2one" and field.comodel_name == "res.users":
                 return record[spec.user_field]
             return self.env["res.users"]
-        return record._review_manager_of(submitter)
+        return self.env["crm.review.rule"]._review_manager_of(record, submitter)
 
     def _spec(self):
         self.ensure_one()

@@ -65,6 +65,10 @@ class ResUsers(models.Model):
                 if user.review_substitute_from > user.review_substitute_to:
                     raise ValidationError(self.env._("The absence ends before it starts."))
 
+    def _review_names(self):
+        """Names of these users, sorted, for sentences ("nobody" when empty)."""
+        return ", ".join(sorted(self.sudo().mapped("name"))) or self.env._("nobody")
+
     def _review_wants_email(self):
         """The user asked to be emailed when a review step becomes theirs."""
         self.ensure_one()

@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.exceptions import UserError
 
 
 class CrmReviewBulk(models.AbstractModel):
@@ -14,7 +15,7 @@ class CrmReviewBulk(models.AbstractModel):
         The list's server actions call this: ``/web/action/run`` needs an action back,
         and the user needs to know which records were refused and why.
         """
-        done, refused = records._review_bulk(action)
+        done, refused = self._review_bulk(records, action)
         if action == "approve":
             title = self.env._("Approve review")
             summary = self.env._("%(count)s approved", count=len(done))
@@ -39,3 +40,51 @@ class CrmReviewBulk(models.AbstractModel):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    @api.model
+    def _review_bulk(self, records, action):
+        """Run ``action`` ("submit" or "approve") on the records the user may, and say why not on the others.
+
+        One refusal does not stop the others.
+        :return: (records done, {record: why it was refused})
+        """
+        Review = self.env["crm.review"]
+        refused = {}
+        readable = records._filtered_access("read")
+        for record in records - readable:
+            refused[record] = self.env._("You cannot read %(record)s.", record=record.sudo().display_name)
+        if action == "approve":
+            pending = Review._review_pending_by_record(Review._review_lines_of(readable))
+            user = self.env.user
+            substituted = user._review_substituted_users()
+            for record in readable:
+                line = pending.get(record.id)
+                if not line:
+                    refused[record] = Review._review_no_pending_step_text(record)
+                elif not line._review_acting_for(user, substituted):
+                    refused[record] = line._review_refusal_reason(record, user, substituted)
+                elif line.comment_required:
+                    refused[record] = self.env._(
+                        "Step %(step)s of %(record)s needs a comment: approve it from the record.",
+                        step=line._review_step_name(),
+                        record=record.display_name,
+                    )
+        elif action == "submit":
+            required = records.browse()
+            for matching in self.env["crm.review.rule"]._rules_for(readable).values():
+                required |= matching
+            for record in readable:
+                if record.review_state == "pending":
+                    refused[record] = self.env._("%(record)s is already under review.", record=record.display_name)
+                elif record not in required:
+                    refused[record] = self.env._(
+                        "No review rule applies to %(records)s: there is nothing to submit.",
+                        records=record.display_name,
+                    )
+        else:
+            raise UserError(self.env._("Unknown review action: %(action)s", action=action))
+        done = readable.filtered(lambda r: r not in refused)
+        if done:
+            method = "action_review_approve" if action == "approve" else "action_review_submit"
+            getattr(done.with_context(crm_review_no_wizard=True), method)()
+        return done, refused
