@@ -456,14 +456,19 @@ class CrmReview(models.Model):
         names = {record.id: record.display_name for record in records}
         previous = self._review_lines_of(records.filtered("review_state"))
         line_vals, carried = self.env["crm.review.rule"]._review_route(records, previous, names)
-        (previous - carried)._review_close()
+        closed = previous - carried
+        rejected = records.filtered(lambda r: r.review_state == "rejected")
+        # Found now, removed last: an unlink empties the ORM cache, and the steps are read again otherwise.
+        still_open = closed.filtered(lambda line: line.state in ("waiting", "pending"))
+        old_todos = still_open._review_activities() | self.env["crm.review.notifier"]._find_todos(
+            records._name, rejected.ids, ["fix"]
+        )
+        closed._review_close(remove_todos=False)
         new_lines = self.sudo().create(line_vals)
         pending = new_lines.filtered(lambda line: line.state == "pending")
         open_ids = set(pending.mapped("res_id"))
-        rejected = records.filtered(lambda r: r.review_state == "rejected")
         records.filtered(lambda r: r.id in open_ids)._review_write_state("pending")
         records.filtered(lambda r: r.id not in open_ids)._review_write_state("approved")
-        self.env["crm.review.notifier"]._remove_todos(records._name, rejected.ids, ["fix"])
         Log = self.env["crm.review.log"]
         Log._log(records, "submit", names=names)
         skipped = new_lines.filtered(lambda line: line.state == "skipped")
@@ -482,6 +487,7 @@ class CrmReview(models.Model):
                 for record in records
             },
         )
+        old_todos.unlink()
         return new_lines
 
     def _review_approve(self, records, acting_for, comment, chain):
@@ -511,9 +517,10 @@ class CrmReview(models.Model):
                 duration_hours=line._review_hours_since_pending(now),
             )
             finished |= line
+        # Found now, removed last: an unlink empties the ORM cache, and the steps are read again otherwise.
+        done_todos = finished._review_activities()
         for users, lines in partly.items():
-            lines._review_remove_activities(users)
-        finished._review_remove_activities()
+            done_todos |= lines._review_activities(users)
         advanced = records.browse(finished.mapped("res_id"))
         after = chain.filtered(lambda line: line.res_id in advanced.ids)._review_activate_next(advanced)
         substitute_for = self._review_substitute_for(acting_for)
@@ -537,6 +544,7 @@ class CrmReview(models.Model):
             bodies[line.res_id] = body
         self.env["crm.review.notifier"]._post(records, bodies)
         self._review_run_actions("approved", advanced)
+        done_todos.unlink()
 
     def _review_reject(self, records, acting_for, reason, note, send_back):
         """Reject these pending lines with ``reason`` and send the records back."""
@@ -552,7 +560,8 @@ class CrmReview(models.Model):
                 note=note,
                 duration_hours=line._review_hours_since_pending(now),
             )
-        self._review_remove_activities()
+        # Found now, removed last: an unlink empties the ORM cache, and the steps are read again otherwise.
+        done_todos = self._review_activities()
         to_previous = (
             self._review_send_back_to_previous(chain, records) if send_back == "previous" else records.browse()
         )
@@ -590,6 +599,7 @@ class CrmReview(models.Model):
         self.filtered(lambda line: line.res_id in to_submitter.ids)._review_schedule_fix_activities(reason, note)
         self._review_check_reject_limit(records)
         self._review_run_actions("rejected", records)
+        done_todos.unlink()
 
     @api.model
     def _review_recall(self, records):
@@ -823,10 +833,14 @@ class CrmReview(models.Model):
             self.env["crm.review.log"]._log(escalated, "escalate", notes=bodies)
             notifier._post(escalated, bodies)
 
-    def _review_close(self):
-        """Take lines out of the current review: open steps are cancelled, decisions kept."""
+    def _review_close(self, remove_todos=True):
+        """Take lines out of the current review: open steps are cancelled, decisions kept.
+
+        :param remove_todos: False when the caller removes the steps' to-dos itself
+        """
         open_lines = self.filtered(lambda line: line.state in ("waiting", "pending"))
-        open_lines._review_remove_activities()
+        if remove_todos:
+            open_lines._review_remove_activities()
         open_lines.write({"state": "cancelled", "is_current": False})
         (self - open_lines).write({"is_current": False})
 
@@ -838,8 +852,14 @@ class CrmReview(models.Model):
 
     def _review_remove_activities(self, users=None):
         """Remove the review to-dos of these steps (of all reviewers, or only of ``users``)."""
+        self._review_activities(users).unlink()
+
+    def _review_activities(self, users=None):
+        """The review to-dos of these steps (of all reviewers, or only of ``users``)."""
+        todos = self.env["mail.activity"]
         for model, lines in self.grouped("res_model").items():
-            self.env["crm.review.notifier"]._remove_todos(model, set(lines.mapped("res_id")), ["review"], users)
+            todos |= self.env["crm.review.notifier"]._find_todos(model, set(lines.mapped("res_id")), ["review"], users)
+        return todos
 
     def _review_schedule_activities(self):
         """One "Review" to-do per waiting reviewer of each pending line, created in one batch.

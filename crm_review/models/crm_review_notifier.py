@@ -59,10 +59,10 @@ class CrmReviewNotifier(models.AbstractModel):
         return Activity.with_context(mail_activity_quick_update=True).create(vals_list)
 
     @api.model
-    def _remove_todos(self, res_model, res_ids, kinds, users=None):
-        """Remove the to-dos of ``kinds`` on these records (of every assignee, or only of ``users``)."""
+    def _find_todos(self, res_model, res_ids, kinds, users=None):
+        """The to-dos of ``kinds`` on these records (of every assignee, or only of ``users``)."""
         if not res_ids:
-            return
+            return self.env["mail.activity"]
         domain = [
             ("res_model", "=", res_model),
             ("res_id", "in", list(res_ids)),
@@ -70,7 +70,12 @@ class CrmReviewNotifier(models.AbstractModel):
         ]
         if users is not None:
             domain.append(("user_id", "in", users.ids))
-        self.env["mail.activity"].sudo().search(domain).unlink()
+        return self.env["mail.activity"].sudo().search(domain)
+
+    @api.model
+    def _remove_todos(self, res_model, res_ids, kinds, users=None):
+        """Remove the to-dos of ``kinds`` on these records (of every assignee, or only of ``users``)."""
+        self._find_todos(res_model, res_ids, kinds, users).unlink()
 
     @api.model
     def _due_date(self, hours, user=None):
