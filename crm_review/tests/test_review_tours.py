@@ -1,9 +1,13 @@
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .screenshots import TourScreenshotsMixin
+
 
 @tagged("post_install", "-at_install")
-class TestReviewTours(HttpCase):
+class TestReviewTours(TourScreenshotsMixin, HttpCase):
+    browser_size = "1280x800"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

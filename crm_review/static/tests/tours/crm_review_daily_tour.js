@@ -1,26 +1,7 @@
 import { registry } from "@web/core/registry";
+import { screenshot } from "@crm_review/../tests/tours/utils/screenshot";
 
 // Data comes from the Python tests (crm_review/tests/test_review_ui.py).
-
-/**
- * Steps that let the test take a README screenshot of the page as it is now
- * (see crm_review/tests/screenshots.py): the tour waits until it is taken.
- */
-function screenshot(name, trigger) {
-    return [
-        {
-            content: `Screenshot: ${name}`,
-            trigger,
-            run() {
-                this.anchor.scrollIntoView({ block: "nearest" });
-                console.log(`crm_review_screenshot:${name}`);
-            },
-        },
-        {
-            trigger: `body[data-crm-review-screenshot="${name}"]`,
-        },
-    ];
-}
 
 registry.category("web_tour.tours").add("crm_review_rule_without_steps_tour", {
     steps: () => [
@@ -105,7 +86,7 @@ registry.category("web_tour.tours").add("crm_review_todo_done_tour", {
             content: "The review to-do is in the chatter, due today",
             trigger: ".o-mail-Activity:contains(Today:):contains(Review: Manager)",
         },
-        ...screenshot("review_todo", ".o-mail-Activity:contains(Review: Manager)"),
+        ...screenshot("review_todo", ".o-mail-Activity:contains(Review: Manager)", "center"),
         {
             content: "Mark it done",
             trigger: ".o-mail-Activity:contains(Review: Manager) .o-mail-Activity-markDone",
