@@ -74,3 +74,9 @@ class TestReviewTours(TourScreenshotsMixin, HttpCase):
         partner.with_user(self.salesman).action_review_submit()
         self.start_tour(f"/odoo/res.partner/{partner.id}", "crm_review_partner_tour", login="tour_reviewer")
         self.assertEqual(partner.review_state, "approved")
+
+    def test_partner_todo_done_refreshes_the_banner(self):
+        partner = self.env["res.partner"].create({"name": "Tour Company", "is_company": True})
+        partner.with_user(self.salesman).action_review_submit()
+        self.start_tour(f"/odoo/res.partner/{partner.id}", "crm_review_partner_todo_done_tour", login="tour_reviewer")
+        self.assertEqual(partner.review_state, "approved")

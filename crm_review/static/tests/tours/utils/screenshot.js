@@ -6,12 +6,14 @@ rpcBus.addEventListener("RPC:REQUEST", ({ detail }) => pendingRequests.add(detai
 rpcBus.addEventListener("RPC:RESPONSE", ({ detail }) => pendingRequests.delete(detail.data.id));
 
 // Painted frames without a request in flight before the page counts as settled:
-// a dashboard asks for its data in several rounds, each after a redraw.
+// a dashboard asks for its data in several rounds, each after a redraw. A page
+// that never settles is taken as it is after MAX_FRAMES (a few seconds).
 const QUIET_FRAMES = 10;
+const MAX_FRAMES = 600;
 
 async function settled() {
     let quiet = 0;
-    while (quiet < QUIET_FRAMES) {
+    for (let frame = 0; quiet < QUIET_FRAMES && frame < MAX_FRAMES; frame++) {
         await new Promise((resolve) => requestAnimationFrame(resolve));
         quiet = pendingRequests.size ? 0 : quiet + 1;
     }
