@@ -34,7 +34,7 @@
     ],
     "assets": {
         "web.assets_tests": [
-            "crm_review/static/tests/tours/*.js",
+            "crm_review/static/tests/tours/**/*.js",
         ],
     },
     "uninstall_hook": "uninstall_hook",

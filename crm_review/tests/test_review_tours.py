@@ -1,9 +1,13 @@
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .screenshots import TourScreenshotsMixin
+
 
 @tagged("post_install", "-at_install")
-class TestReviewTours(HttpCase):
+class TestReviewTours(TourScreenshotsMixin, HttpCase):
+    browser_size = "1280x800"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -69,4 +73,10 @@ class TestReviewTours(HttpCase):
         partner = self.env["res.partner"].create({"name": "Tour Company", "is_company": True})
         partner.with_user(self.salesman).action_review_submit()
         self.start_tour(f"/odoo/res.partner/{partner.id}", "crm_review_partner_tour", login="tour_reviewer")
+        self.assertEqual(partner.review_state, "approved")
+
+    def test_partner_todo_done_refreshes_the_banner(self):
+        partner = self.env["res.partner"].create({"name": "Tour Company", "is_company": True})
+        partner.with_user(self.salesman).action_review_submit()
+        self.start_tour(f"/odoo/res.partner/{partner.id}", "crm_review_partner_todo_done_tour", login="tour_reviewer")
         self.assertEqual(partner.review_state, "approved")

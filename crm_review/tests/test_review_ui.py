@@ -1,9 +1,11 @@
 from lxml import etree
 
+from odoo import fields
 from odoo.fields import Command
 from odoo.tests import Form, HttpCase, tagged
 
 from .common import ReviewCommon
+from .screenshots import TourScreenshotsMixin
 
 
 @tagged("post_install", "-at_install")
@@ -236,7 +238,7 @@ class TestReviewForms(ReviewCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestReviewUiTours(HttpCase, ReviewCommon):
+class TestReviewUiTours(TourScreenshotsMixin, HttpCase, ReviewCommon):
     """The same paths clicked in a browser."""
 
     @classmethod
@@ -277,3 +279,73 @@ class TestReviewUiTours(HttpCase, ReviewCommon):
         )
         current = order.review_ids.filtered(lambda line: line.is_current and line.state == "pending")
         self.assertEqual(current.name, "Finance")
+
+
+@tagged("post_install", "-at_install")
+class TestReviewRuleSettingsTour(HttpCase):
+    """A rule saved half-made would hold up every order: the settings refuse it."""
+
+    def test_rule_without_steps_cannot_be_saved(self):
+        self.start_tour("/odoo/settings", "crm_review_rule_without_steps_tour", login="admin")
+        Rule = self.env["crm.review.rule"].with_context(active_test=False)
+        self.assertFalse(Rule.search([("name", "=", "Half-made rule")]), "Nothing was saved.")
+        self.assertFalse(
+            Rule.search([("active", "=", True), ("step_ids", "=", False)]),
+            "No active rule without steps can stop the company's orders.",
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestReviewDailyUseTours(TourScreenshotsMixin, HttpCase, ReviewCommon):
+    """What reviewers and review administrators see in the browser every day."""
+
+    browser_size = "1280x800"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Reminders off: a step, and its to-do, are due the day they become pending.
+        cls.rule.reminder_after_hours = 0
+
+    def _current_step(self, order):
+        return order.review_ids.filtered(lambda line: line.is_current and line.state == "pending")
+
+    def test_marking_the_review_todo_done_refreshes_the_form(self):
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        self.start_tour(f"/odoo/sale.order/{order.id}", "crm_review_todo_done_tour", login="rv_reviewer")
+        self.assertEqual(self._current_step(order).name, "Controller")
+        manager_step = order.review_ids.filtered(lambda line: line.name == "Manager")
+        self.assertEqual(manager_step.state, "approved")
+        self.assertEqual(manager_step.done_by_id, self.reviewer)
+        self.assertFalse(self._review_activities(order, self.reviewer), "The reviewer's to-do is gone.")
+        self.assertTrue(self._review_activities(order, self.reviewer2), "The next reviewer has one.")
+
+    def test_systray_lists_the_reviews_due_today(self):
+        orders = self._order() | self._order()
+        orders.with_user(self.salesman).action_review_submit()
+        self.start_tour("/odoo", "crm_review_systray_tour", login="rv_reviewer")
+        todos = self._review_activities(orders[0], self.reviewer) | self._review_activities(orders[1], self.reviewer)
+        self.assertEqual(set(todos.mapped("date_deadline")), {fields.Date.context_today(self.reviewer)})
+
+    def _approve_step_in_the_browser(self, notification):
+        self.reviewer2.review_notification = notification
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        last_mail = self.env["mail.mail"].sudo().search([], order="id desc", limit=1).id or 0
+        self.start_tour(f"/odoo/sale.order/{order.id}", "crm_review_approve_step_tour", login="rv_reviewer")
+        self.assertEqual(self._current_step(order).name, "Controller")
+        mails = self.env["mail.mail"].sudo().search([("id", ">", last_mail)])
+        return order, mails.filtered(lambda mail: self.reviewer2.partner_id in mail.recipient_ids)
+
+    def test_next_reviewer_is_emailed_when_it_is_their_turn(self):
+        order, mails = self._approve_step_in_the_browser("email")
+        self.assertEqual(len(mails), 1)
+        self.assertEqual(mails.subject, f'"{order.name}: Review: Controller" assigned to you')
+        self.assertEqual(mails.model, "sale.order")
+        self.assertEqual(mails.res_id, order.id)
+
+    def test_next_reviewer_who_reads_the_digest_gets_no_email(self):
+        order, mails = self._approve_step_in_the_browser("digest")
+        self.assertFalse(mails)
+        self.assertTrue(self._review_activities(order, self.reviewer2), "The to-do is created all the same.")

@@ -3,6 +3,8 @@ import json
 
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
+from odoo.addons.crm_review.tests.screenshots import TourScreenshotsMixin
+
 
 @tagged("post_install", "-at_install")
 class TestReviewsDashboard(TransactionCase):
@@ -38,7 +40,9 @@ class TestReviewsDashboard(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestReviewsDashboardTour(HttpCase):
+class TestReviewsDashboardTour(TourScreenshotsMixin, HttpCase):
+    browser_size = "1280x800"
+
     def test_dashboard_opens(self):
         """A review administrator opens the Reviews dashboard in the browser without an error."""
         new_test_user(

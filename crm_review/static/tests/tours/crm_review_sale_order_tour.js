@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { screenshot } from "@crm_review/../tests/tours/utils/screenshot";
 
 // Data comes from the Python test: a quotation over the rule's threshold.
 
@@ -47,6 +48,12 @@ registry.category("web_tour.tours").add("crm_review_sale_reject_tour", {
             trigger: ".modal .o_field_widget[name=note] textarea",
             run: "edit Delivery address missing",
         },
+        {
+            content: "Close the reasons' suggestions",
+            trigger: ".modal .modal-title",
+            run: "click",
+        },
+        ...screenshot("review_reject_wizard", "body:not(:has(.o-autocomplete--dropdown-menu)) .modal .o_form_view"),
         {
             trigger: ".modal-footer button[name=action_confirm]",
             run: "click",

@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { screenshot } from "@crm_review/../tests/tours/utils/screenshot";
 
 registry.category("web_tour.tours").add("crm_review_bulk_approve_tour", {
     steps: () => [
@@ -132,6 +133,7 @@ registry.category("web_tour.tours").add("crm_review_phone_tour", {
         {
             trigger: ".o_form_view div[name=review_pending] button[name=action_review_reject]:visible",
         },
+        ...screenshot("review_phone", ".o_form_view div[name=review_pending]"),
         {
             content: "Key fields cannot be edited while the order is under review",
             trigger: ".o_form_view .o_field_widget[name=partner_id].o_readonly_modifier",

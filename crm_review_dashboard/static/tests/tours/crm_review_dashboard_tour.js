@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { screenshot } from "@crm_review/../tests/tours/utils/screenshot";
 
 registry.category("web_tour.tours").add("crm_review_dashboard_tour", {
     steps: () => [
@@ -15,5 +16,6 @@ registry.category("web_tour.tours").add("crm_review_dashboard_tour", {
             content: "It loaded without error",
             trigger: ".o_spreadsheet_dashboard_action:not(:has(.dashboard-loading-status))",
         },
+        ...screenshot("review_dashboard", ".o_spreadsheet_dashboard_action .o_renderer"),
     ],
 });
