@@ -8,7 +8,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
-# Fields of a line the engine reads with the lines (one fetch for a whole batch).
+# Fields of a line the engine reads with the lines (one fetch for a whole batch). Those of
+# "all" steps only (who approved already) are read when needed.
 LINE_FIELDS = [
     "res_model",
     "res_id",
@@ -27,7 +28,6 @@ LINE_FIELDS = [
     "company_id",
     "team_id",
     "reviewer_ids",
-    "approved_by_ids",
 ]
 
 # A review comment is a few lines of text, not a document.
@@ -245,13 +245,13 @@ class CrmReview(models.Model):
             )
             lines = Review.browse([row[0] for row in rows])
             lines.invalidate_recordset()
-        else:
-            lines = Review.search(
-                [("res_model", "=", records._name), ("res_id", "in", records.ids), ("is_current", "=", True)],
-                order="position, id",
-            )
-        lines.fetch(LINE_FIELDS)
-        return lines
+            lines.fetch(LINE_FIELDS)
+            return lines
+        return Review.search_fetch(
+            [("res_model", "=", records._name), ("res_id", "in", records.ids), ("is_current", "=", True)],
+            LINE_FIELDS,
+            order="position, id",
+        )
 
     @api.model
     def _review_check_ids(self, records):

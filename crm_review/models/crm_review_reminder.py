@@ -156,11 +156,12 @@ class CrmReview(models.Model):
         details = {}
         for model, lines in self.grouped("res_model").items():
             Model = self.env[model].sudo().with_context(active_test=False)
-            records = Model.browse(set(lines.mapped("res_id"))).exists()
+            # Iterating the batch keeps its prefetching: one read for all records, one for their customers.
+            records = {record.id: record for record in Model.browse(set(lines.mapped("res_id"))).exists()}
             has_partner = "partner_id" in Model._fields
             has_amount = "amount_total" in Model._fields
             for line in lines:
-                record = records.browse(line.res_id) if line.res_id in records.ids else Model
+                record = records.get(line.res_id, Model)
                 customer = record.partner_id if has_partner else (record if model == "res.partner" else False)
                 amount = ""
                 if has_amount and record:

@@ -144,7 +144,7 @@ class TestReviewQueryCounts(ReviewCommon):
         # Through mail's public APIs: to-dos unlinked and created by the ORM, the
         # next reviewer made a follower, one note by _message_log_batch. The old
         # to-dos are unlinked last, as an unlink empties the ORM cache.
-        with self.assertQueryCount(33):
+        with self.assertQueryCount(32):
             approved.with_user(self.reviewer).action_review_approve()
         self.assertEqual(self._review_activities(approved).user_id, self.reviewer2)
         self.env.invalidate_all()
@@ -155,3 +155,44 @@ class TestReviewQueryCounts(ReviewCommon):
         with self.assertQueryCount(25):  # a resubmission also reads the earlier submissions
             resubmitted.with_user(self.salesman).action_review_submit()
         self.assertEqual(resubmitted.review_state, "pending")
+
+    def test_a_bigger_list_costs_no_more_queries(self):
+        """A list submitted at once: reviewers get one email listing it, read in one batch whatever its size."""
+        self.assertTrue(self.reviewer._review_wants_email())
+        self._submitted_orders(1)  # the per-user caches are filled, as on a running server
+        counts = {}
+        for size in (3, 12):
+            orders = self.env["sale.order"].concat(*(self._order() for _index in range(size)))
+            # Each order its own customer, as in real lists: the email names them.
+            customers = self.env["res.partner"].create([{"name": f"Customer {size}-{i}"} for i in range(size)])
+            for order, customer in zip(orders, customers, strict=True):
+                order.partner_id = customer
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            orders.with_user(self.salesman).action_review_submit()
+            counts[size] = self.cr.sql_log_count - before
+            self.assertEqual(set(orders.mapped("review_state")), {"pending"})
+        self.assertLessEqual(counts[12], counts[3], f"queries by list size: {counts}")
+
+    def test_form_review_block_query_count(self):
+        """What the form's review banner and buttons read, for a reviewer (the record itself read first)."""
+        banner = [
+            "review_state",
+            "review_required",
+            "review_can_decide",
+            "review_submitted_by_me",
+            "review_step_label",
+            "review_reviewers_label",
+            "review_ids",
+        ]
+        *opened_before, order = self._submitted_orders(3).with_user(self.reviewer)
+        for other in opened_before:  # the per-user caches are filled, as on a running server
+            self.env.invalidate_all()
+            other.read(["name", "partner_id", "amount_total", "state"])
+            other.read(banner)
+        self.env.invalidate_all()
+        order.read(["name", "partner_id", "amount_total", "state"])
+        with self.assertQueryCount(9):
+            values = order.read(banner)[0]
+        self.assertTrue(values["review_can_decide"])
+        self.assertEqual(values["review_reviewers_label"], "Rita Reviewer")
