@@ -865,10 +865,9 @@ class CrmReview(models.Model):
         """One "Review" to-do per waiting reviewer of each pending line, created in one batch.
 
         Due when the step is due (today when the rule sets no reminder delay),
-        in the reviewer's time zone. Reviewers who asked for it are emailed:
-        Odoo's "assigned to you" email for one new step, one list of all their
-        new steps otherwise (a list submitted at once makes one email, not one
-        per record).
+        in the reviewer's time zone. Reviewers who asked for an email get one
+        from the notification job (``_cron_notify_new_steps``), started as soon
+        as the transaction commits.
         """
         notifier = self.env["crm.review.notifier"]
         type_id = notifier._type_id("review")
@@ -892,12 +891,14 @@ class CrmReview(models.Model):
                     }
                 )
         todos = notifier._create_todos(vals_list)
-        to_email = {user: lines for user, lines in new_steps.items() if user._review_wants_email()}
-        single = [user for user, lines in to_email.items() if len(lines) == 1]
-        todos.filtered(lambda todo: todo.user_id in single and todo.user_id != self.env.user).action_notify()
-        several = {user: lines for user, lines in to_email.items() if len(lines) > 1 and user != self.env.user}
-        if several:
-            self._send_reminder_digests(several)
+        to_email = {
+            user: lines for user, lines in new_steps.items() if user != self.env.user and user._review_wants_email()
+        }
+        if to_email:
+            # Emailed by the notification job, started right after this transaction: the decision stays
+            # light, and a reviewer who gets several steps within a few minutes gets one email.
+            self.union(*to_email.values()).write({"notify_due": True})
+            self.env.ref("crm_review.ir_cron_review_new_steps")._trigger()
         return todos
 
     def _review_schedule_fix_activities(self, reason, note):

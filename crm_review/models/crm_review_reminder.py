@@ -31,6 +31,14 @@ class CrmReview(models.Model):
 
     _reminder_digest_due_idx = models.Index("(id) WHERE reminder_digest_due")
 
+    notify_due = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Became a reviewer's turn: reviewers who want an email get one at the next run of the notification job.",
+    )
+
+    _notify_due_idx = models.Index("(id) WHERE notify_due")
+
     @api.model
     def _reminder_due_domain(self, now):
         return (
@@ -73,6 +81,43 @@ class CrmReview(models.Model):
             # The marks stay: the next run sends these digests.
             self.env.cr.rollback()
         cron._commit_progress()
+
+    @api.model
+    def _cron_notify_new_steps(self):
+        """Email each reviewer who wants it the steps that became theirs since the last run.
+
+        One step: Odoo's "assigned to you" email of its to-do; several: one list
+        of all of them (a list submitted at once makes one email, not one per
+        record). Steps decided meanwhile are left out.
+        """
+        for _attempt in range(MAX_CONFLICTS + 1):
+            try:
+                lines = self._reminder_lock_batch(Domain("notify_due", "=", True), None)
+                lines.filtered(lambda line: line.state == "pending")._send_new_step_emails()
+                lines.write({"notify_due": False})
+                return
+            except psycopg2.errors.SerializationFailure:
+                # A reviewer decided on one of these steps meanwhile: start again on fresh data.
+                self.env.cr.rollback()
+
+    def _send_new_step_emails(self):
+        new_steps = defaultdict(self.browse)
+        for line in self:
+            for user in line._review_waiting_reviewers():
+                new_steps[user] |= line
+        to_email = {user: lines for user, lines in new_steps.items() if user._review_wants_email()}
+        single = {user: lines for user, lines in to_email.items() if len(lines) == 1}
+        if single:
+            wanted = {(user.id, lines.res_model, lines.res_id) for user, lines in single.items()}
+            todos = self.env["mail.activity"]
+            for model, lines in self.grouped("res_model").items():
+                todos |= self.env["crm.review.notifier"]._find_todos(
+                    model, set(lines.mapped("res_id")), ["review"], self.env["res.users"].union(*single)
+                )
+            todos.filtered(lambda todo: (todo.user_id.id, todo.res_model, todo.res_id) in wanted).action_notify()
+        several = {user: lines for user, lines in to_email.items() if len(lines) > 1}
+        if several:
+            self._send_reminder_digests(several)
 
     @api.model
     def _reminder_lock_batch(self, domain, limit):

@@ -157,13 +157,32 @@ class TestReviewEngine(ReviewCommon):
     def test_reviewer_chooses_the_email_when_a_step_is_theirs(self):
         self.reviewer.review_notification = "email"
         self.reviewer2.review_notification = "digest"
+        job = self.env.ref("crm_review.ir_cron_review_new_steps")
         order = self._order()
         order.with_user(self.salesman).action_review_submit()
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", job.id)]), "the job starts after the commit"
+        )
+        self.assertFalse(self.env["mail.mail"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", order.id)]))
+        self.env["crm.review"]._cron_notify_new_steps()
         assigned = self.env["mail.mail"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", order.id)])
         self.assertIn(self.reviewer.partner_id, assigned.recipient_ids)
+        self.env["crm.review"]._cron_notify_new_steps()
+        again = self.env["mail.mail"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", order.id)])
+        self.assertEqual(again, assigned, "told once")
         order.with_user(self.reviewer).action_review_approve()
+        self.env["crm.review"]._cron_notify_new_steps()
         assigned = self.env["mail.mail"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", order.id)])
         self.assertNotIn(self.reviewer2.partner_id, assigned.recipient_ids, "reviewer 2 asked for the digest only")
+
+    def test_a_step_decided_before_the_job_runs_is_not_emailed(self):
+        self.reviewer.review_notification = "email"
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        order.with_user(self.salesman).action_review_recall()
+        self.env["crm.review"]._cron_notify_new_steps()
+        self.assertFalse(self.env["mail.mail"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", order.id)]))
+        self.assertFalse(self.env["crm.review"].search([("notify_due", "=", True)]))
 
     def test_uninstall_removes_open_review_todos(self):
         order = self._order()
@@ -276,12 +295,14 @@ class TestReviewEngine(ReviewCommon):
         orders = self._order() | self._order() | self._order()
         before = self.env["mail.mail"].sudo().search([("recipient_ids", "in", self.reviewer.partner_id.ids)])
         orders.with_user(self.salesman).action_review_submit()
+        self.env["crm.review"]._cron_notify_new_steps()
         emails = (
             self.env["mail.mail"]
             .sudo()
             .search([("recipient_ids", "in", self.reviewer.partner_id.ids), ("id", "not in", before.ids)])
         )
         self.assertEqual(len(emails), 1, "one email listing the three orders")
+        self.assertEqual(emails.subject, "Reviews waiting for you")
         for order in orders:
             self.assertIn(order.name, emails.body_html)
         self.assertIn(self.customer.name, emails.body_html)

@@ -335,6 +335,7 @@ class TestReviewDailyUseTours(TourScreenshotsMixin, HttpCase, ReviewCommon):
         last_mail = self.env["mail.mail"].sudo().search([], order="id desc", limit=1).id or 0
         self.start_tour(f"/odoo/sale.order/{order.id}", "crm_review_approve_step_tour", login="rv_reviewer")
         self.assertEqual(self._current_step(order).name, "Controller")
+        self.env["crm.review"]._cron_notify_new_steps()  # started by the cron worker after the click's commit
         mails = self.env["mail.mail"].sudo().search([("id", ">", last_mail)])
         return order, mails.filtered(lambda mail: self.reviewer2.partner_id in mail.recipient_ids)
 
