@@ -68,6 +68,8 @@ class CrmReview(models.Model):
                 if not lines:
                     break
                 lines._send_reminders(now)
+                # Written now, inside the try: a conflict shows here, not in the commit below.
+                self.env.flush_all()
             except psycopg2.errors.SerializationFailure:
                 # A reviewer decided on one of these steps meanwhile: start the batch again on fresh data.
                 self.env.cr.rollback()
@@ -77,6 +79,7 @@ class CrmReview(models.Model):
                 break
         try:
             self._send_pending_digests()
+            self.env.flush_all()
         except psycopg2.errors.SerializationFailure:
             # The marks stay: the next run sends these digests.
             self.env.cr.rollback()
@@ -95,6 +98,7 @@ class CrmReview(models.Model):
                 lines = self._reminder_lock_batch(Domain("notify_due", "=", True), None)
                 lines.filtered(lambda line: line.state == "pending")._send_new_step_emails()
                 lines.write({"notify_due": False})
+                self.env.flush_all()
                 return
             except psycopg2.errors.SerializationFailure:
                 # A reviewer decided on one of these steps meanwhile: start again on fresh data.
