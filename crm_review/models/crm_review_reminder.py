@@ -172,13 +172,16 @@ class CrmReview(models.Model):
             return
         base_url = self[:1].get_base_url()
         list_url = f"{base_url}/odoo/action-crm_review.crm_review_action_to_review"
-        details = self.union(*lines_by_user.values())._digest_details()
         now = fields.Datetime.now()
-        for user, lines in lines_by_user.items():
-            if not user.email:
-                continue
-            lines = lines.sorted(lambda line: (line.pending_since or now, line.id))
-            shown = lines[:DIGEST_MAX_LINES]
+        shown_by_user = {
+            user: lines.sorted(lambda line: (line.pending_since or now, line.id))[:DIGEST_MAX_LINES]
+            for user, lines in lines_by_user.items()
+            if user.email
+        }
+        # Only what the emails show is read: a screenful per person, however many steps wait.
+        details = self.union(*shown_by_user.values())._digest_details()
+        for user, shown in shown_by_user.items():
+            lines = lines_by_user[user]
             template.with_context(
                 review_lines=[
                     dict(
