@@ -498,8 +498,8 @@ class CrmReview(models.Model):
         """
         now = fields.Datetime.now()
         user = self.env.user
-        finished = self.browse()
-        partly = defaultdict(self.browse)
+        finished_ids = []
+        partly = defaultdict(list)
         for line in self:
             reviewer = acting_for[line.id]
             if line.approval_mode == "all":
@@ -507,7 +507,7 @@ class CrmReview(models.Model):
                 line.write({"approved_by_ids": [Command.set(approvers.ids)], "acted_by_ids": [Command.link(user.id)]})
                 if line.reviewer_ids - approvers:
                     # The step waits for the others: only the to-dos of this approval go.
-                    partly[user | reviewer] |= line
+                    partly[user | reviewer].append(line.id)
                     continue
             line._review_write_step(
                 "approved",
@@ -516,13 +516,15 @@ class CrmReview(models.Model):
                 note=comment,
                 duration_hours=line._review_hours_since_pending(now),
             )
-            finished |= line
+            finished_ids.append(line.id)
+        finished = self.browse(finished_ids)
         # Found now, removed last: an unlink empties the ORM cache, and the steps are read again otherwise.
         done_todos = finished._review_activities()
-        for users, lines in partly.items():
-            done_todos |= lines._review_activities(users)
+        for users, line_ids in partly.items():
+            done_todos |= self.browse(line_ids)._review_activities(users)
         advanced = records.browse(finished.mapped("res_id"))
-        after = chain.filtered(lambda line: line.res_id in advanced.ids)._review_activate_next(advanced)
+        advanced_ids = set(advanced.ids)
+        after = chain.filtered(lambda line: line.res_id in advanced_ids)._review_activate_next(advanced)
         substitute_for = self._review_substitute_for(acting_for)
         self.env["crm.review.log"]._log(
             records,
@@ -596,7 +598,8 @@ class CrmReview(models.Model):
                     body += Markup("<br/><i>%s</i> %s") % (self.env._("How to fix:"), guidance)
             bodies[line.res_id] = body
         self.env["crm.review.notifier"]._post(records, bodies)
-        self.filtered(lambda line: line.res_id in to_submitter.ids)._review_schedule_fix_activities(reason, note)
+        back_to_submitter = set(to_submitter.ids)
+        self.filtered(lambda line: line.res_id in back_to_submitter)._review_schedule_fix_activities(reason, note)
         self._review_check_reject_limit(records)
         self._review_run_actions("rejected", records)
         done_todos.unlink()
@@ -683,10 +686,11 @@ class CrmReview(models.Model):
             return
         field = "action_approved_id" if outcome == "approved" else "action_rejected_id"
         targets = defaultdict(set)
-        for line in self.filtered(lambda line: line.res_id in records.ids):
+        state_of = {record.id: record.review_state for record in records}
+        for line in self.filtered(lambda line: line.res_id in state_of):
             if line.step_id[field]:
                 targets[line.step_id[field]].add(line.res_id)
-            rule_done = outcome == "rejected" or records.browse(line.res_id).review_state == "approved"
+            rule_done = outcome == "rejected" or state_of[line.res_id] == "approved"
             if line.rule_id[field] and rule_done:
                 targets[line.rule_id[field]].add(line.res_id)
         for action, res_ids in targets.items():
@@ -873,11 +877,11 @@ class CrmReview(models.Model):
         type_id = notifier._type_id("review")
         now = fields.Datetime.now()
         vals_list = []
-        new_steps = defaultdict(self.browse)
+        new_steps = defaultdict(list)
         for line in self:
             hours = (line.next_reminder_at - now).total_seconds() / 3600 if line.next_reminder_at else 0
             for user in line._review_waiting_reviewers():
-                new_steps[user] |= line
+                new_steps[user].append(line.id)
                 vals_list.append(
                     {
                         "res_model": line.res_model,
@@ -891,13 +895,11 @@ class CrmReview(models.Model):
                     }
                 )
         todos = notifier._create_todos(vals_list)
-        to_email = {
-            user: lines for user, lines in new_steps.items() if user != self.env.user and user._review_wants_email()
-        }
+        to_email = [user for user in new_steps if user != self.env.user and user._review_wants_email()]
         if to_email:
             # Emailed by the notification job, started right after this transaction: the decision stays
             # light, and a reviewer who gets several steps within a few minutes gets one email.
-            self.union(*to_email.values()).write({"notify_due": True})
+            self.browse({line_id for user in to_email for line_id in new_steps[user]}).write({"notify_due": True})
             self.env.ref("crm_review.ir_cron_review_new_steps")._trigger()
         return todos
 

@@ -53,19 +53,23 @@ class CrmReview(models.Model):
         """Remind the reviewers of overdue steps (one digest per person and run), then escalate.
 
         Due steps are marked in committed batches; the digests of everything
-        marked are sent at the end, in one transaction that also clears the
-        marks. An interrupted run leaves its marks, and the next run sends
-        them: no step is lost, none is reminded twice for the same period.
+        marked are sent once no step is due any more, in one transaction that
+        also clears the marks. A call stopped by the scheduler's time budget
+        (or interrupted) leaves its marks, and the call that finishes the steps
+        sends them: no step is lost, none is reminded twice for the same
+        period, and nobody gets a digest per call.
         """
         now = fields.Datetime.now()
         domain = self._reminder_due_domain(now)
         cron = self.env["ir.cron"]
         cron._commit_progress(remaining=self.search_count(domain))
         conflicts = 0
+        all_marked = False
         while conflicts <= MAX_CONFLICTS:
             try:
                 lines = self._reminder_lock_batch(domain, batch_size)
                 if not lines:
+                    all_marked = True
                     break
                 lines._send_reminders(now)
                 # Written now, inside the try: a conflict shows here, not in the commit below.
@@ -77,6 +81,9 @@ class CrmReview(models.Model):
                 continue
             if not cron._commit_progress(processed=len(lines)):
                 break
+        if not all_marked:
+            # Out of time or of retries: the scheduler calls again, and the last call sends the digests.
+            return
         try:
             self._send_pending_digests()
             self.env.flush_all()
@@ -105,11 +112,11 @@ class CrmReview(models.Model):
                 self.env.cr.rollback()
 
     def _send_new_step_emails(self):
-        new_steps = defaultdict(self.browse)
+        new_steps = defaultdict(list)
         for line in self:
             for user in line._review_waiting_reviewers():
-                new_steps[user] |= line
-        to_email = {user: lines for user, lines in new_steps.items() if user._review_wants_email()}
+                new_steps[user].append(line.id)
+        to_email = {user: self.browse(ids) for user, ids in new_steps.items() if user._review_wants_email()}
         single = {user: lines for user, lines in to_email.items() if len(lines) == 1}
         if single:
             wanted = {(user.id, lines.res_model, lines.res_id) for user, lines in single.items()}
@@ -157,12 +164,12 @@ class CrmReview(models.Model):
         marked = self.search([("reminder_digest_due", "=", True)])
         if not marked:
             return
-        by_user = defaultdict(lambda: self.env["crm.review"])
+        by_user = defaultdict(list)
         # Decided since it was marked: nothing left to remind.
         for line in marked.filtered(lambda line: line.state == "pending"):
             for user in line.reviewer_ids - line.approved_by_ids:
-                by_user[user] |= line
-        self._send_reminder_digests(by_user)
+                by_user[user].append(line.id)
+        self._send_reminder_digests({user: self.browse(ids) for user, ids in by_user.items()})
         marked.write({"reminder_digest_due": False})
 
     def _send_reminder_digests(self, lines_by_user):

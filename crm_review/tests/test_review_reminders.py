@@ -113,6 +113,25 @@ class TestReviewReminders(ReviewCommon):
         self.assertEqual(set(lines.mapped("reminder_count")), {1})
         self.assertFalse(any(lines.mapped("reminder_digest_due")))
 
+    def test_a_run_out_of_time_sends_one_digest_when_it_finishes(self):
+        """The scheduler stops a job after its time budget and calls it again: one digest in all."""
+        self.reviewer.email = "rita@example.com"
+        orders, lines = self._overdue_orders(count=3)
+        IrCron = type(self.env["ir.cron"])
+
+        def out_of_time(cron, processed=0, remaining=None, deactivate=False):
+            return 0 if processed else 60.0  # no time left once a batch is done
+
+        with patch.object(IrCron, "_commit_progress", out_of_time):
+            for _call in range(4):  # called again while steps remain, as Odoo's scheduler does
+                self.env["crm.review"]._cron_send_reminders(batch_size=1)
+                self.assertLessEqual(len(self._digests(self.reviewer)), 1)
+        digests = self._digests(self.reviewer)
+        self.assertEqual(len(digests), 1, "one digest, sent by the call that finished the steps")
+        for order in orders:
+            self.assertIn(order.name, digests.body_html)
+        self.assertEqual(set(lines.mapped("reminder_count")), {1})
+
     def test_interrupted_run_loses_nothing_and_repeats_nothing(self):
         self.reviewer.email = "rita@example.com"
         orders, lines = self._overdue_orders(count=2)
