@@ -158,7 +158,8 @@ def cmd_generate(odoo, registry, args):
         sales = "ARRAY[%s]" % ",".join(str(u.id) for u in users["sales"])
         customer = f"{p0} + 1 + ((g * 7) % {args.customers})"
         # two years of orders, the newest last
-        date = f"(now() AT TIME ZONE 'UTC') - interval '1 minute' * (({args.orders} - g) * 1051200 / {args.orders})"
+        minutes = f"(({args.orders} - g)::float * 1051200 / {args.orders})"
+        date = f"(now() AT TIME ZONE 'UTC') - interval '1 minute' * {minutes}"
         amount = "round(1200 + ((g::bigint * 7919) % 58800) + (g % 100) / 100.0, 2)"
         layout = order_layout_sql("g")
         order_overrides = {
@@ -323,6 +324,7 @@ def cmd_run(odoo, registry, args):  # noqa: C901 - one sequence of phases, read 
     }
     phases = result["phases"]
     first_order_id = gen["first_order_id"]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
 
     def phase(name, seconds):
         phases[name] = round(seconds, 1)
@@ -476,6 +478,9 @@ def cmd_run(odoo, registry, args):  # noqa: C901 - one sequence of phases, read 
         except subprocess.TimeoutExpired:
             runs.append({"overdue": size, "finished": False, "stopped_after": round(time.perf_counter() - started)})
             log(f"reminder cron over {size:,} steps stopped after {limit:.0f} s")
+            break
+        except subprocess.CalledProcessError as error:
+            runs.append({"overdue": size, "finished": False, "error": str(error)[:300], "stopped_after": 0})
             break
         run = json.loads(out.read_text())
         out.unlink()
