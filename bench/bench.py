@@ -1574,6 +1574,7 @@ def scale_section(path):
     count, page, runs, ana = r["to_review_count"], r["first_page"], r["reminder_runs"], r["analysis"]
     elapsed = r.get("elapsed_seconds")
     full = orders >= 1_000_000
+    earlier = ", ".join(f"{x['overdue']:,}" for x in runs[:-1])
     lines = []
     w = lines.append
     w("## Scale run")
@@ -1600,8 +1601,9 @@ def scale_section(path):
         f"columns of the *Orders to Review* list); a review administrator opens the analysis "
         f"(`crm.review.report`) as its pivot view does, and grouped by month. Then pending steps are dated "
         f"back (2 to 31 days) and the reminder cron method `_cron_send_reminders()` runs once over them as "
-        f"the superuser, in a process of its own: first over 5 %, 10 % and 20 % of the pending steps (how "
-        f"its time grows), then over all of them, stopped if it has not finished when the run reaches "
+        f"the superuser, in a process of its own: first over "
+        f"{earlier or 'no'} of them (how its time grows), then over "
+        f"all {r['pending_lines']:,}, stopped if it has not finished when the run reaches "
         f"{SCALE_DEADLINE_MINUTES} minutes. Statistics are refreshed (`VACUUM ANALYZE`, not measured) after "
         f"the SQL data, after the submissions and before each reminder run, as autovacuum would."
     )

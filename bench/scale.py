@@ -578,7 +578,7 @@ def main():
     p.add_argument("--out", default=str(bench.BENCH_DIR / "results" / "scale.json"))
     p.add_argument(
         "--reminder-fractions",
-        default="0.05,0.1,0.2,1",
+        default="0.01,0.02,0.05,1",
         help="reminder runs, each over this fraction of the pending steps (the last: all of them)",
     )
     p.add_argument("--deadline", type=float, default=None, help="epoch seconds: the last reminder run stops then")
