@@ -1522,7 +1522,7 @@ def _seconds(value):
 
 
 def _ms(value):
-    return "—" if value is None else (_seconds(value / 1000) if value >= 10000 else f"{value:.0f} ms")
+    return "—" if value is None else (_seconds(value / 1000) if value >= 1000 else f"{value:.0f} ms")
 
 
 def reminder_row(run, runs):
@@ -1537,9 +1537,15 @@ def reminder_row(run, runs):
                 f"; extrapolated from the run over {last['overdue']:,} with the square of the number of steps: "
                 f"about {_seconds(last['seconds'] * (size / last['overdue']) ** 2)}"
             )
+        marked = run.get("marked")
+        progress = (
+            f" with {marked:,} steps marked for the digests (committed batches), the digests not sent yet"
+            if marked
+            else ""
+        )
         return (
             f"| Reminder cron, one run | {size:,} overdue steps | **not finished**: stopped at the run's "
-            f"deadline{guess} | > {_seconds(run['stopped_after'])} | — |"
+            f"deadline{progress}{guess} | > {_seconds(run['stopped_after'])} | — |"
         )
     emails = run["emails"]
     per_person = sorted({info["emails"] for info in emails.values()})

@@ -476,8 +476,17 @@ def cmd_run(odoo, registry, args):  # noqa: C901 - one sequence of phases, read 
         try:
             subprocess.run(command, check=True, timeout=limit)
         except subprocess.TimeoutExpired:
-            runs.append({"overdue": size, "finished": False, "stopped_after": round(time.perf_counter() - started)})
-            log(f"reminder cron over {size:,} steps stopped after {limit:.0f} s")
+            with registry.cursor() as cr:
+                marked = stopped_state(cr)
+            runs.append(
+                {
+                    "overdue": size,
+                    "finished": False,
+                    "stopped_after": round(time.perf_counter() - started),
+                    "marked": marked,
+                }
+            )
+            log(f"reminder cron over {size:,} steps stopped after {limit:.0f} s ({marked:,} steps marked)")
             break
         except subprocess.CalledProcessError as error:
             runs.append({"overdue": size, "finished": False, "error": str(error)[:300], "stopped_after": 0})
@@ -499,6 +508,12 @@ def cmd_run(odoo, registry, args):  # noqa: C901 - one sequence of phases, read 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1))
     log(f"written {out}")
+
+
+def stopped_state(cr):
+    """Steps a stopped reminder run had marked for its digests (committed batches): how far it got."""
+    cr.execute("SELECT count(*) FROM crm_review WHERE reminder_digest_due")
+    return cr.fetchone()[0]
 
 
 def cmd_remind(odoo, registry, args):
