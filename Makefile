@@ -1,5 +1,5 @@
 # Entry points of the project. The logic lives in scripts/.
-.PHONY: setup run test lint bench bench-quick
+.PHONY: setup run test lint bench bench-quick bench-scale
 
 setup:
 	scripts/setup.sh
@@ -18,3 +18,6 @@ bench:
 
 bench-quick:
 	@if [ -f bench/run.sh ]; then bash bench/run.sh --quick; else echo "No benchmarks yet: bench/run.sh is missing."; fi
+
+bench-scale:
+	@if [ -f bench/scale.sh ]; then bash bench/scale.sh; else echo "No scale run: bench/scale.sh is missing."; fi

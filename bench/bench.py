@@ -8,7 +8,10 @@ called by ``bench/run.sh``. Sub-commands:
             database every benchmark database is copied from;
 ``config``  the review rules (crm_review) or tier definitions (OCA);
 ``run``     the workload for one system and one N, written as JSON;
-``report``  README.md, the table and the plot from the JSON files.
+``report``  README.md, the table and the plot from the JSON files (with the
+            scale run's section when ``bench/scale.sh`` has written
+            ``results/scale.json``);
+``scale-table`` that section alone.
 
 Queries are counted exactly (``odoo.sql_db.sql_counter``, incremented by every
 ``Cursor.execute``); every measured block ends with ``cr.commit()``, which
@@ -149,6 +152,54 @@ def peak_rss_kb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+# Where the queries of one call go, for the review addons' operations (README: "Targets not met").
+QUERY_CATEGORIES = {
+    "engine_read": "review lines locked and read, access checks, step and reviewer names",
+    "engine_write": "review lines and the record's review state written",
+    "todo_remove": "decided step's to-do removed: ORM unlink of `mail.activity` (search, read, then the cleanup "
+    "of its attachments, `ir.model.data` and defaults)",
+    "todo_create": "next step's to-do created: ORM create of `mail.activity` (model, assignee, follower "
+    "subscription of the assignee)",
+    "todo_notice": 'reviewer told of the new to-do: Odoo\'s "assigned to you" message (`action_notify`: '
+    "message, recipients, notification)",
+    "note": "chatter note (`_message_log_batch`)",
+    "audit": "audit-trail row",
+    "wizard": "reject wizard record",
+    "odoo": "Odoo itself (flush at commit, bus notifications of the to-do counters)",
+    "other": "other",
+}
+_ENGINE_WRITE = re.compile(
+    r'^(UPDATE "(crm_review|sale_order|res_partner|contract_contract)" SET .*"(review_state|state|is_current)"'
+    r'|INSERT INTO "crm_review(_reviewer_rel|_approved_by_rel|_acted_by_rel)?" )',
+    re.S,
+)
+_NOTICE = re.compile(r"mail_message|mail_notification|mail_alias|mail_followers\"\.|partner\.email_normalized")
+
+
+def query_category(origin, query):
+    """Category (a key of ``QUERY_CATEGORIES``) of one query of a captured call."""
+    statement = " ".join(query.split())
+    if _ENGINE_WRITE.match(statement):
+        return "engine_write"
+    if "_remove_todos" in origin or "_review_remove" in origin:
+        return "todo_remove"
+    if "_create_todos" in origin:
+        return "todo_create"
+    if "_review_schedule" in origin:
+        return "todo_notice" if _NOTICE.search(statement) else "todo_create"
+    if " _post" in origin or "_message_log" in origin:
+        return "note"
+    if "_review_log" in origin or "_log_lines" in origin:
+        return "audit"
+    if "/wizard/" in origin:
+        return "wizard"
+    if origin.startswith("(Odoo itself"):
+        return "todo_create" if '"mail_activity"' in statement else "odoo"
+    if origin.startswith("crm_review/"):
+        return "engine_read"
+    return "other"
+
+
 class Op:
     """Accumulates queries and time of one operation over its records."""
 
@@ -188,6 +239,9 @@ class Op:
             self.pairs = [[c, o, q] for (o, q), c in pairs.most_common(40)]
             self.sql_total = len(capture_obj.queries)
             self.sql_records = records
+            self.categories = collections.Counter(
+                query_category(o, q) for o, q in zip(capture_obj.origins, capture_obj.queries, strict=True)
+            )
 
     def as_dict(self):
         records = self.records or 1
@@ -208,6 +262,7 @@ class Op:
                 "top": self.sql,
                 "origins": getattr(self, "origins", []),
                 "origin_statements": getattr(self, "pairs", []),
+                "categories": dict(getattr(self, "categories", {})),
             }
             if self.sql is not None
             else None,
@@ -915,10 +970,14 @@ OPERATIONS = [
 ]
 
 
+# Files of bench/results that are not the result of one system and one N.
+NOT_RUN_FILES = ("summary.json", "run.json", "scale.json", "categories.json")
+
+
 def load_results(results_dir):
     data = {}
     for path in sorted(Path(results_dir).glob("*.json")):
-        if path.name == "summary.json":
+        if path.name in NOT_RUN_FILES:
             continue
         item = json.loads(path.read_text())
         data[(item["system"], item["n"])] = item
@@ -988,12 +1047,26 @@ def fmt(value, digits=2):
     return f"{value:.{digits}f}"
 
 
+def report_meta(args):
+    """Run time and mode of the last ``bench/run.sh``, kept for a later report (``bench/scale.sh`` writes one)."""
+    path = Path(args.results) / "run.json"
+    if args.elapsed:
+        meta = {"elapsed": args.elapsed, "quick": bool(args.quick)}
+        path.write_text(json.dumps(meta, indent=1))
+        return meta
+    if path.exists():
+        return json.loads(path.read_text())
+    return {"elapsed": None, "quick": bool(args.quick)}
+
+
 def cmd_report(args):  # noqa: C901 - one document, written top to bottom
     data = load_results(args.results)
     if not data:
         sys.exit(f"no results in {args.results}")
     ns = sorted({n for (_s, n) in data})
     any_item = max(data.values(), key=lambda item: item.get("date", ""))
+    meta = report_meta(args)
+    args.quick, args.elapsed = meta["quick"], meta["elapsed"]
     lines = []
     w = lines.append
     w("# Benchmark: crm_review against OCA tier validation")
@@ -1129,7 +1202,7 @@ def cmd_report(args):  # noqa: C901 - one document, written top to bottom
             rq = (oq / cq) if (cq and oq is not None) else None
             rm = (om / cm) if (cm and om is not None) else None
             checks = targets_for(key, n, crm, oca, plain) if crm else []
-            text = "; ".join(f"{desc}: **{'met' if ok else 'missed'}**" for desc, ok in checks if ok is not None)
+            text = "; ".join(f"{desc}: **{'met' if ok else 'not met'}**" for desc, ok in checks if ok is not None)
             errors = [
                 f"{side} error: {x['error']}" for side, x in (("crm_review", crm), ("OCA", oca)) if x and x.get("error")
             ]
@@ -1187,7 +1260,7 @@ def cmd_report(args):  # noqa: C901 - one document, written top to bottom
             if official:
                 ok = g is not None and g <= 1.3
                 summary.append((label, b, "time/rec at 5,000 ≤ 1.3× 1,000", ok))
-                verdict = "**met**" if ok else "**missed**"
+                verdict = "**met**" if ok else "**not met**"
             else:
                 verdict = "n/a (quick run)"
             digits = 4 if per == "call" else 2
@@ -1217,11 +1290,13 @@ def cmd_report(args):  # noqa: C901 - one document, written top to bottom
     w("")
     missed = [(label, n, desc) for label, n, desc, ok in summary if not ok]
     if missed:
-        w("Missed:")
+        w("Not met:")
         w("")
         for label, n, desc in missed:
             w(f"- {label}, N = {n:,}: {desc}")
         w("")
+    lines.extend(not_met_section(data, summary, args.results))
+    lines.extend(scale_section(Path(args.results) / "scale.json"))
     # where the queries go
     largest = max(n for (s, n) in data if s == "crm")
     crm_item = data.get(("crm", largest))
@@ -1264,6 +1339,367 @@ def cmd_report(args):  # noqa: C901 - one document, written top to bottom
     )
     plot(data, ns, Path(args.png))
     print("\n".join(lines))
+
+
+# Why a target is not met, and what meeting it would take (README: "Targets not met with public APIs").
+# Fixed text; the counts next to it come from the run.
+MAIL_FRAMEWORK = ("todo_remove", "todo_create", "todo_notice", "note")
+NOT_MET_NOTES = {
+    "mail": (
+        "The to-dos go through `mail.activity`'s own `unlink()` and `create()`, as the STYLE guide asks: "
+        "the unlink searches and reads the to-do, then cleans up its attachments, `ir.model.data` and "
+        "defaults and notifies the bus; the create reads the model and the assignee, subscribes the "
+        "assignee as a follower of the record (three queries per new follower) and, for reviewers who "
+        "asked for an email when a step is theirs (the default), Odoo's *assigned to you* message "
+        "(message, recipients, notification). The engine itself (lock, lines, checks, writes, audit row, "
+        "note) is the rest. Meeting the target would take writing `mail_activity`, `mail_followers` and "
+        "`mail_message` rows in SQL and no assigned-to-you message: that skips other apps' overrides of "
+        "`mail.activity`, the follower subscription and the bus notifications that keep the activity "
+        "counter and the chatter live, which is where the bugs were. The project keeps the public APIs: "
+        "correctness first. Time follows the queries (OCA's `validate_tier()` issues 15). The engine's own "
+        "part reads through the ORM too (the lines and each of their "
+        "many2many fields in separate queries, the step and reviewer names for the note): see the note on "
+        "the form's review block."
+    ),
+    "confirm": (
+        "The extra query per order is Odoo's own (`SELECT mail_message.*` by id, once per order during the "
+        "confirmation), not issued in the database without the addon, whose orders carry no review notes in "
+        "their chatter; crm_review's own code issues a few dozen queries for the whole batch "
+        "(`_confirmation_error_message`). The cause inside Odoo's confirmation was not looked into further."
+    ),
+    "form_block": (
+        "Reads through the ORM: the access domain of the review lines (the user's companies), the "
+        "`review_ids` one2many, the current lines and each of their many2many fields (reviewers, approvals) "
+        "in separate queries, then the names of the step and of the reviewers. Meeting 4 queries would take "
+        "reading the lines with their reviewers' names in one SQL statement, outside the ORM's access rules "
+        "and cache, as the engine did before."
+    ),
+    "submit_batch": (
+        "Not a limit of the public APIs: the email that lists a reviewer's new steps reads the customer of "
+        "each order one at a time (`_digest_details`: `records.browse(line.res_id)` drops the batch's "
+        "prefetch), one query per order. Reading them in one batch would bring the batch back under the "
+        "target; that is a change of the engine, not of the bench."
+    ),
+    "reminder_cron": (
+        "Not a limit of the public APIs: the digest reads each order and its customer one at a time "
+        "(`_digest_details`, two queries per reminded step, see *Where crm_review's queries go*). Read in "
+        "one batch, the run would cost a few queries per reviewer. The time ratio against OCA follows."
+    ),
+    "growth": ("Wall time per record, measured once on a shared machine: see the note on wall times above."),
+}
+NOTE_OF_OP = {
+    "submit_one": "mail",
+    "approve_group": "mail",
+    "approve_controller": "mail",
+    "approve_director": "mail",
+    "reject": "mail",
+    "form_block": "form_block",
+    "submit_batch": "submit_batch",
+    "reminder_cron": "reminder_cron",
+    "confirm": "confirm",
+}
+
+
+def not_met_section(data, summary, results_dir):
+    """Lines of "Targets not met with public APIs": one row per operation that misses a target."""
+    missed = collections.OrderedDict()
+    for label, n, desc, ok in summary:
+        if not ok:
+            missed.setdefault(label, []).append((n, desc))
+    if not missed:
+        return []
+    key_of = {label: key for key, label, _per in OPERATIONS}
+    crm_ns = sorted(n for (system, n) in data if system == "crm")
+    # Categories of one call: from the largest run that has them (runs since the categories were added),
+    # else from bench/results/categories.json (a short run of the same workload).
+    source, cat_ops = None, {}
+    for n in reversed(crm_ns):
+        ops = data[("crm", n)]["ops"]
+        if any((op.get("sql_sample") or {}).get("categories") for op in ops.values()):
+            source, cat_ops = f"the run at N = {n:,}", ops
+            break
+    extra = Path(results_dir) / "categories.json"
+    if not cat_ops and extra.exists():
+        item = json.loads(extra.read_text())
+        source, cat_ops = f"a run of the same workload at N = {item['n']:,}, revision {item['revision']}", item["ops"]
+    lines = []
+    w = lines.append
+    w("## Targets not met with public APIs")
+    w("")
+    w(
+        "The engine now goes through Odoo's public APIs only: review to-dos are `mail.activity` records "
+        "created and unlinked by the ORM, notes go through `_message_log_batch`, review lines and states "
+        "are written by the ORM. Some targets were set for an engine that wrote those rows in SQL. Where "
+        "one is not met, the row below says where the queries of one call go (the measured call of the "
+        f"operation, counted by category{f', in {source}' if source else ''}) and the note under it what "
+        "meeting the target would take."
+    )
+    w("")
+    w("| operation | target not met | crm_review | where the queries of one call go | note |")
+    w("| --- | --- | ---: | --- | --- |")
+    notes_used = []
+    for label, items in missed.items():
+        key = key_of.get(label.replace("(per counted order)", "(per call)"), "growth")
+        is_growth = any("1.3×" in desc for _n, desc in items)
+        note = "growth" if is_growth and key not in NOTE_OF_OP else NOTE_OF_OP.get(key, "growth")
+        if is_growth and all("1.3×" in desc for _n, desc in items):
+            note = "growth"
+        if note not in notes_used:
+            notes_used.append(note)
+        at = max(n for n, _d in items)
+        crm = data[("crm", at)]["ops"].get(key) or {}
+        per = "call" if key == "to_review_count" else "rec"
+        measured = f"N = {at:,}: {crm.get('q_per_' + per, 0):.2f} q/{per}, {crm.get('ms_per_' + per, 0):.1f} ms/{per}"
+        categories = ((cat_ops.get(key) or {}).get("sql_sample") or {}).get("categories") or {}
+        total = sum(categories.values())
+        origins = (crm.get("sql_sample") or {}).get("origins") or []
+        digest = sum(count for count, origin in origins if "_digest_details" in origin)
+        if note in ("submit_batch", "reminder_cron") and digest:
+            sample = crm["sql_sample"]
+            where = (
+                f"{sample['queries']:,} queries for {sample['records']:,} records, of which {digest:,} in "
+                f"`_digest_details` (one or two per record)"
+            )
+        elif categories and note == "mail":
+            mail = sum(categories.get(c, 0) for c in MAIL_FRAMEWORK)
+            where = (
+                f"{total} queries: mail framework {mail} ("
+                + ", ".join(f"{QUERY_SHORT[c]} {categories[c]}" for c in MAIL_FRAMEWORK if categories.get(c))
+                + f"); engine and Odoo {total - mail} ("
+                + ", ".join(
+                    f"{QUERY_SHORT[c]} {v}"
+                    for c, v in sorted(categories.items(), key=lambda kv: -kv[1])
+                    if c not in MAIL_FRAMEWORK
+                )
+                + ")"
+            )
+        elif note == "confirm":
+            own = sum(count for count, origin in origins if origin.startswith("crm_review/"))
+            where = (
+                f"{crm.get('queries', 0):,} queries for {crm.get('records', 0):,} orders, {own} in crm_review's code"
+            )
+        elif categories and note != "growth":
+            where = f"{total} queries: " + ", ".join(
+                f"{QUERY_SHORT[c]} {v}" for c, v in sorted(categories.items(), key=lambda kv: -kv[1])
+            )
+        else:
+            where = "—"
+        descs = [desc for n, desc in items if n == at]
+        targets = "; ".join(descs) + " (N = " + ", ".join(f"{n:,}" for n in sorted({n for n, _d in items})) + ")"
+        w(f"| {label} | {targets} | {measured} | {where} | {notes_used.index(note) + 1} |")
+    w("")
+    for index, note in enumerate(notes_used, start=1):
+        w(f"{index}. {NOT_MET_NOTES[note]}")
+    w("")
+    return lines
+
+
+QUERY_SHORT = {
+    "engine_read": "lines read and checks",
+    "engine_write": "lines and state written",
+    "todo_remove": "to-do unlinked",
+    "todo_create": "next to-do created",
+    "todo_notice": "assigned-to-you message",
+    "note": "note",
+    "audit": "audit row",
+    "wizard": "wizard",
+    "odoo": "Odoo at commit",
+    "other": "other",
+}
+
+SCALE_TARGET_MINUTES = 30
+SCALE_DEADLINE_MINUTES = 28  # bench/scale.sh stops the last reminder run then
+
+
+def _seconds(value):
+    if value is None:
+        return "—"
+    if value >= 120:
+        return f"{value / 60:.1f} min"
+    if value >= 10:
+        return f"{value:.0f} s"
+    return f"{value:.1f} s"
+
+
+def _ms(value):
+    return "—" if value is None else (_seconds(value / 1000) if value >= 1000 else f"{value:.0f} ms")
+
+
+def reminder_row(run, runs):
+    """Table row of one reminder run of the scale run (finished, or stopped at the run's deadline)."""
+    size = run["overdue"]
+    if not run["finished"]:
+        done = [x for x in runs if x["finished"] and x["overdue"] < size]
+        guess = ""
+        if done:
+            last = done[-1]
+            guess = (
+                f"; extrapolated from the run over {last['overdue']:,} with the square of the number of steps: "
+                f"about {_seconds(last['seconds'] * (size / last['overdue']) ** 2)}"
+            )
+        marked = run.get("marked")
+        progress = (
+            f" with {marked:,} steps marked for the digests (committed batches), the digests not sent yet"
+            if marked
+            else ""
+        )
+        return (
+            f"| Reminder cron, one run | {size:,} overdue steps | **not finished**: stopped at the run's "
+            f"deadline{progress}{guess} | > {_seconds(run['stopped_after'])} | — |"
+        )
+    emails = run["emails"]
+    per_person = sorted({info["emails"] for info in emails.values()})
+    listed = sorted({info["listed"] for info in emails.values()})
+    more = sorted({info["and_more"] for info in emails.values()})
+    result = (
+        f"{run['reminded']:,} reminded; {sum(i['emails'] for i in emails.values())} emails to {len(emails)} "
+        f"reviewers ({'/'.join(map(str, per_person))} each), "
+        f"{max((i['bytes'] for i in emails.values()), default=0) / 1024:.0f} kB, "
+        f"{'/'.join(map(str, listed))} orders listed, most overdue first: "
+        f"{'yes' if all(i['most_overdue_first'] for i in emails.values()) else '**no**'}"
+    )
+    if any(more):
+        link = all(i["link_to_all"] for i in emails.values())
+        result += f', "and {"/".join(f"{m:,}" for m in more)} more" with a link: {"yes" if link else "**no**"}'
+    return (
+        f"| Reminder cron, one run | {size:,} overdue steps | {result} | {_seconds(run['seconds'])} "
+        f"| {run['queries']:,} ({run['q_per_step']:.2f}/step) |"
+    )
+
+
+def scale_section(path):
+    """Lines of the scale-run section of README.md, from ``bench/results/scale.json`` (none without it)."""
+    if not path.exists():
+        return []
+    r = json.loads(path.read_text())
+    orders, customers = r["orders"], r["customers"]
+    sub, hist = r["submit"], r["history"]
+    count, page, runs, ana = r["to_review_count"], r["first_page"], r["reminder_runs"], r["analysis"]
+    elapsed = r.get("elapsed_seconds")
+    full = orders >= 1_000_000
+    earlier = ", ".join(f"{x['overdue']:,}" for x in runs[:-1])
+    lines = []
+    w = lines.append
+    w("## Scale run")
+    w("")
+    label = "" if full else " **Smaller than the scale run's specification (1,000,000 orders): trial size.**"
+    w(
+        f"Generated by `bench/scale.sh` (`make bench-scale`, not run by CI). Run of {r['date']}, repository "
+        f"revision {r['revision']}, {orders:,} orders, on {r.get('cpus', '?')} CPU(s), total run time "
+        f"{_seconds(elapsed)}.{label}"
+    )
+    w("")
+    w(
+        f"A fresh `sale_management` database without demo data and the shared users, into which "
+        f"{customers:,} customers and {orders:,} orders (no lines; totals from 1,200 to 60,000) are written "
+        f"in SQL, cloned from one customer and one order created by the ORM. `crm_review` is installed over "
+        f"it and over a copy taken before the data. Rule: orders over 1,000, one step, any one of three "
+        f"reviewers. History, written in SQL into crm_review's own tables: {hist['lines']:,} decided review "
+        f"lines, one per order for nine orders in ten (approved and confirmed; one in twenty rejected; one in "
+        f"twenty approved then changed, so no longer current), each with its three reviewers "
+        f"({hist['reviewer_rows']:,} reviewer rows). Then, through the addon's public methods and committed "
+        f"like requests: the sales manager submits {sub['records']:,} quotations in batches of "
+        f"{sub['batch']:,} (`action_review_submit()`), giving {r['review_lines']:,} review lines; a reviewer "
+        f"counts and opens the first page of *To review by me*, cold cache (median of {count['calls']} calls; "
+        f"columns of the *Orders to Review* list); a review administrator opens the analysis "
+        f"(`crm.review.report`) as its pivot view does, and grouped by month. Then pending steps are dated "
+        f"back (2 to 31 days) and the reminder cron method `_cron_send_reminders()` runs once over them as "
+        f"the superuser, in a process of its own: first over "
+        f"{earlier or 'no'} of them (how its time grows), then over "
+        f"all {r['pending_lines']:,}, stopped if it has not finished when the run reaches "
+        f"{SCALE_DEADLINE_MINUTES} minutes. Statistics are refreshed (`VACUUM ANALYZE`, not measured) after "
+        f"the SQL data, after the submissions and before each reminder run, as autovacuum would."
+    )
+    w("")
+    w("| operation | size | result | time | queries |")
+    w("| --- | --- | --- | ---: | ---: |")
+    inst = r["install_seconds"]
+    w(
+        f"| Install `crm_review` (`-i`, whole `odoo-bin` run) | empty database | installed "
+        f"| {_seconds(inst['empty'])} | — |"
+    )
+    w(
+        f"| Install `crm_review` (`-i`, whole `odoo-bin` run) | {orders:,} orders, {customers:,} customers "
+        f"| installed | {_seconds(inst['large'])} | — |"
+    )
+    w(
+        f"| Submit in batches of {sub['batch']:,} | {sub['records']:,} orders, {len(sub['batches'])} calls "
+        f"| {r['pending_lines']:,} steps pending | {_seconds(sub['seconds'])} ({sub['ms_per_rec']:.2f} ms/order, "
+        f"slowest call {_seconds(sub['slowest_batch_seconds'])}) | {sub['q_per_rec']:.2f}/order |"
+    )
+    w(
+        f'| "To review by me" count (`search_count`) | {r["review_lines"]:,} review lines '
+        f"| {count['value']:,} orders | {_ms(count['ms'])} | {count['queries']} |"
+    )
+    w(
+        f'| "To review by me" first page (`search(limit=80)` + `web_read`) | {r["review_lines"]:,} review lines '
+        f"| {page['rows']} rows | {_ms(page['ms'])} | {page['queries']} |"
+    )
+    for run in runs:
+        w(reminder_row(run, runs))
+    piv, month = ana["pivot"], ana["by_month"]
+    w(
+        f"| Analysis: pivot rule × outcome (`formatted_read_grouping_sets`) | {r['review_lines']:,} review lines "
+        f"| {piv['submissions']:,} submissions, {piv['cells']} cells | {_ms(piv['ms'])} | {piv['queries']} |"
+    )
+    w(
+        f"| Analysis: by month, count, average cycle time and rejection rate | {r['review_lines']:,} review lines "
+        f"| {month['groups']} months | {_ms(month['ms'])} | {month['queries']} |"
+    )
+    w("")
+    finished = [x for x in runs if x["finished"]]
+    if len(finished) >= 2:
+        steps = [
+            f"{a['overdue']:,} → {b['overdue']:,} steps: time × {b['seconds'] / a['seconds']:.1f}"
+            for a, b in zip(finished, finished[1:], strict=False)
+            if a["seconds"]
+        ]
+        w("Reminder run time as the overdue steps grow: " + "; ".join(steps) + ".")
+        w("")
+    growth = [b["seconds"] / a["seconds"] for a, b in zip(finished, finished[1:], strict=False) if a["seconds"]]
+    if any(not x["finished"] for x in runs) or (growth and growth[-1] > 3):
+        w(
+            "Why the reminder run grows faster than the number of steps (engine code, not changed by the "
+            "bench): `_send_pending_digests` adds each step to its reviewer's recordset one at a time "
+            "(`by_user[user] |= line` builds a new recordset each time) and `_digest_details` tests "
+            "`line.res_id in records.ids` (a list rebuilt for every step), both quadratic; the digest also "
+            "reads each order and its customer one at a time. Collecting the ids and browsing once would make "
+            "the run linear. The same loops run when a batch submission emails each reviewer the list of "
+            "their new steps."
+        )
+        w("")
+    phases = r.get("phases", {})
+    gen = r.get("generate", {})
+    parts = [
+        ("database and users", r.get("build_seconds")),
+        ("customers (SQL)", gen.get("customers_seconds")),
+        ("orders (SQL)", gen.get("orders_seconds")),
+        ("VACUUM ANALYZE", gen.get("vacuum_seconds")),
+        ("install, empty", inst["empty"]),
+        ("install, large", inst["large"]),
+        *phases.items(),
+    ]
+    w("Time per phase: " + "; ".join(f"{name} {_seconds(value)}" for name, value in parts) + ".")
+    if elapsed is not None:
+        ok = elapsed < SCALE_TARGET_MINUTES * 60
+        stopped = [x for x in runs if not x["finished"]]
+        verdict = "met" if ok else "not met"
+        if ok and stopped:
+            verdict = (
+                f"met only by stopping the reminder run over {stopped[0]['overdue']:,} steps**; one reminder "
+                f"run over all the pending steps within it: **not met"
+            )
+        w(
+            f"Whole run: {_seconds(elapsed)}, target under {SCALE_TARGET_MINUTES} min: **{verdict}**. "
+            f"Database size at the end: {r['database_bytes'] / 2**30:.1f} GB; peak memory of the driver "
+            f"{r['peak_rss_kb'] / 1024:.0f} MB."
+        )
+    w("")
+    return lines
+
+
+def cmd_scale_table(args):
+    print("\n".join(scale_section(Path(args.results) / "scale.json")))
 
 
 SERIES = (("crm", "crm_review", "o-"), ("oca", "OCA", "s--"), ("plain", "no review addon", "^:"))
@@ -1321,6 +1757,8 @@ def main():
             p.add_argument("--n", type=int, required=True)
             p.add_argument("--out", required=True)
             p.add_argument("--approve-limit", type=int, default=None, help="approvals measured per step (default: all)")
+    p = sub.add_parser("scale-table", help="print the scale-run section of README.md")
+    p.add_argument("--results", default=str(BENCH_DIR / "results"))
     p = sub.add_parser("report")
     p.add_argument("--results", default=str(BENCH_DIR / "results"))
     p.add_argument("--readme", default=str(BENCH_DIR / "README.md"))
@@ -1330,6 +1768,8 @@ def main():
     args = parser.parse_args()
     if args.cmd == "report":
         return cmd_report(args)
+    if args.cmd == "scale-table":
+        return cmd_scale_table(args)
     odoo, registry = boot(args.db, args.addons_path)
     {"base": cmd_base, "config": cmd_config, "run": cmd_run}[args.cmd](odoo, registry, args)
     return None

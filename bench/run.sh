@@ -67,7 +67,7 @@ wait $pid_oca || { cat "$LOGS/install-oca.log"; echo "OCA modules failed to inst
 bench config --db "$CRM" --system crm
 bench config --db "$OCA" --system oca
 
-rm -f "$RESULTS"/*.json "$LOGS"/run-*.log
+rm -f "$RESULTS"/plain-*.json "$RESULTS"/crm-*.json "$RESULTS"/oca-*.json "$RESULTS"/summary.json "$RESULTS"/categories.json "$LOGS"/run-*.log
 for n in $NS; do
     for system in plain crm oca; do
         db=${PREFIX}_${system}_${n}
