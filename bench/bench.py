@@ -1348,42 +1348,40 @@ NOT_MET_NOTES = {
     "mail": (
         "The to-dos go through `mail.activity`'s own `unlink()` and `create()`, as the STYLE guide asks: "
         "the unlink searches and reads the to-do, then cleans up its attachments, `ir.model.data` and "
-        "defaults and notifies the bus; the create reads the model and the assignee, subscribes the "
-        "assignee as a follower of the record (three queries per new follower) and, for reviewers who "
-        "asked for an email when a step is theirs (the default), Odoo's *assigned to you* message "
-        "(message, recipients, notification). The engine itself (lock, lines, checks, writes, audit row, "
-        "note) is the rest. Meeting the target would take writing `mail_activity`, `mail_followers` and "
-        "`mail_message` rows in SQL and no assigned-to-you message: that skips other apps' overrides of "
-        "`mail.activity`, the follower subscription and the bus notifications that keep the activity "
-        "counter and the chatter live, which is where the bugs were. The project keeps the public APIs: "
-        "correctness first. Time follows the queries (OCA's `validate_tier()` issues 15). The engine's own "
-        "part reads through the ORM too (the lines and each of their "
-        "many2many fields in separate queries, the step and reviewer names for the note): see the note on "
-        "the form's review block."
+        "defaults and notifies the bus (and empties the ORM cache, so the engine unlinks the old to-dos "
+        "last); the create reads the model and the assignee and subscribes the assignee as a follower of "
+        "the record (three queries per new follower). Odoo's *assigned to you* email is not sent inside the "
+        "decision: the decision marks the step and starts the job *Reviews: email reviewers whose turn it "
+        "is* (`ir.cron._trigger()`), which emails each reviewer once for all the steps that became theirs "
+        "meanwhile, right after the commit. The engine itself (lock, lines, checks, writes, audit row, note) "
+        "is the rest. Meeting the target would take writing `mail_activity` and `mail_followers` rows in "
+        "SQL: that skips other apps' overrides of `mail.activity`, the follower subscription and the bus "
+        "notifications that keep the activity counter and the chatter live, which is where the bugs were. "
+        "The project keeps the public APIs: correctness first. Time follows the queries (OCA's "
+        "`validate_tier()` issues 15: it creates no to-do)."
     ),
     "confirm": (
         "The extra query per order is Odoo's own (`SELECT mail_message.*` by id, once per order during the "
         "confirmation), not issued in the database without the addon, whose orders carry no review notes in "
         "their chatter; crm_review's own code issues a few dozen queries for the whole batch "
-        "(`_confirmation_error_message`). The cause inside Odoo's confirmation was not looked into further."
+        "(`_confirmation_error_message`). Avoiding it would take pre-reading Odoo's messages for its parent "
+        "lookup, which the engine no longer does."
     ),
     "form_block": (
         "Reads through the ORM: the access domain of the review lines (the user's companies), the "
-        "`review_ids` one2many, the current lines and each of their many2many fields (reviewers, approvals) "
-        "in separate queries, then the names of the step and of the reviewers. Meeting 4 queries would take "
-        "reading the lines with their reviewers' names in one SQL statement, outside the ORM's access rules "
-        "and cache, as the engine did before."
+        "`review_ids` one2many, the current lines with one `search_fetch` and their reviewers, then the "
+        "names of the step and of the reviewers. Meeting 4 queries would take reading the lines with their "
+        "reviewers' names in one SQL statement, outside the ORM's access rules and cache, as the engine did "
+        "before."
     ),
     "submit_batch": (
-        "Not a limit of the public APIs: the email that lists a reviewer's new steps reads the customer of "
-        "each order one at a time (`_digest_details`: `records.browse(line.res_id)` drops the batch's "
-        "prefetch), one query per order. Reading them in one batch would bring the batch back under the "
-        "target; that is a change of the engine, not of the bench."
+        "The batch creates one to-do per reviewer and record and subscribes each reviewer as a follower "
+        "(Odoo's `mail.activity.create()`), in batches; the records of the email listing a reviewer's new "
+        "steps are read in one batch by the notification job, after the call."
     ),
     "reminder_cron": (
-        "Not a limit of the public APIs: the digest reads each order and its customer one at a time "
-        "(`_digest_details`, two queries per reminded step, see *Where crm_review's queries go*). Read in "
-        "one batch, the run would cost a few queries per reviewer. The time ratio against OCA follows."
+        "The digest reads the records it shows in one batch (a screenful per reviewer); the rest is the "
+        "audit row of each reminded step and Odoo's email per reviewer."
     ),
     "growth": ("Wall time per record, measured once on a shared machine: see the note on wall times above."),
 }
