@@ -124,8 +124,6 @@ class CrmReview(models.Model):
 
     _record_index = models.Index("(res_model, res_id, is_current)")
     _reminder_index = models.Index("(next_reminder_at) WHERE state = 'pending' AND escalated IS NOT TRUE")
-    # "To review by me" reads pending lines only: its cost follows what waits, not the whole history.
-    _pending_index = models.Index("(res_model, res_id) WHERE state = 'pending'")
 
     @api.depends("state", "next_reminder_at", "reminder_count")
     def _compute_is_overdue(self):
