@@ -68,7 +68,9 @@ class CrmReviewReport(models.Model):
                         r.position DESC, r.id DESC))[1] AS step_name,
                     (ARRAY_AGG(r.done_by_id ORDER BY r.done_date DESC NULLS LAST, r.id DESC))[1] AS reviewer_id,
                     MAX(r.reason_id) FILTER (WHERE r.state = 'rejected') AS reason_id,
-                    MIN(r.create_date) AS submitted_on,
+                    -- whole seconds, as the decision dates are: a decision in the
+                    -- second of its submission must not give a negative cycle time
+                    DATE_TRUNC('second', MIN(r.create_date)) AS submitted_on,
                     MAX(r.done_date) AS decided_on,
                     BOOL_OR(r.state = 'pending'
                         AND (r.reminder_count > 0 OR r.next_reminder_at <= NOW() AT TIME ZONE 'UTC')) AS overdue
@@ -85,9 +87,11 @@ class CrmReviewReport(models.Model):
                 CASE WHEN s.overdue THEN 1 ELSE 0 END AS overdue_count,
                 CASE WHEN s.state = 'rejected' THEN 100.0 WHEN s.state = 'approved' THEN 0.0 END AS rejection_rate,
                 CASE WHEN s.state IN ('approved', 'rejected')
-                    THEN EXTRACT(EPOCH FROM s.decided_on - s.submitted_on) / 3600.0 END AS cycle_hours,
+                    THEN GREATEST(EXTRACT(EPOCH FROM s.decided_on - s.submitted_on), 0) / 3600.0
+                END AS cycle_hours,
                 CASE WHEN s.state IN ('approved', 'rejected')
-                    THEN EXTRACT(EPOCH FROM s.decided_on - s.submitted_on) / 86400.0 END AS cycle_days
+                    THEN GREATEST(EXTRACT(EPOCH FROM s.decided_on - s.submitted_on), 0) / 86400.0
+                END AS cycle_days
             FROM submissions s
             """
         )

@@ -197,6 +197,19 @@ class TestReviewAnalysis(ReviewCommon):
         self.assertEqual(rows[1].reviewer_id, self.reviewer2)
         self.assertEqual(rows.mapped("approved_count"), [0, 1])
         self.assertGreaterEqual(min(rows.mapped("cycle_hours")), 0.0)
+        # Decision dates are whole seconds, creation dates are not: a decision in
+        # the second of its submission counts as 0 hours, never less.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_review SET create_date = ("
+            "  SELECT MAX(done_date) + interval '0.4 second' FROM crm_review"
+            "  WHERE res_model = 'sale.order' AND res_id = %(id)s AND submission = %(sub)s)"
+            " WHERE res_model = 'sale.order' AND res_id = %(id)s AND submission = %(sub)s",
+            {"id": order.id, "sub": rows[1].submission},
+        )
+        self.env.invalidate_all()
+        self.assertEqual(rows[1].cycle_hours, 0.0)
+        self.assertEqual(rows[1].cycle_days, 0.0)
         [[count, approved, rejected, rate]] = Report._read_group(
             [("res_id", "=", order.id), ("res_model", "=", "sale.order")],
             aggregates=["submission_count:sum", "approved_count:sum", "rejected_count:sum", "rejection_rate:avg"],
