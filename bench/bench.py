@@ -1506,6 +1506,7 @@ QUERY_SHORT = {
 }
 
 SCALE_TARGET_MINUTES = 30
+SCALE_HISTORY_GROWTH = 1.3  # "to review by me" with twice the history, same pending
 SCALE_DEADLINE_MINUTES = 28  # bench/scale.sh stops the last reminder run then
 
 
@@ -1633,6 +1634,17 @@ def scale_section(path):
         f'| "To review by me" first page (`search(limit=80)` + `web_read`) | {r["review_lines"]:,} review lines '
         f"| {page['rows']} rows | {_ms(page['ms'])} | {page['queries']} |"
     )
+    more_count, more_page = r.get("to_review_count_more"), r.get("first_page_more")
+    if more_count:
+        w(
+            f'| "To review by me" count, twice the history | {r["review_lines_more"]:,} review lines, the same '
+            f"{r['pending_lines']:,} pending | {more_count['value']:,} orders | {_ms(more_count['ms'])} "
+            f"| {more_count['queries']} |"
+        )
+        w(
+            f'| "To review by me" first page, twice the history | {r["review_lines_more"]:,} review lines '
+            f"| {more_page['rows']} rows | {_ms(more_page['ms'])} | {more_page['queries']} |"
+        )
     for run in runs:
         w(reminder_row(run, runs))
     piv, month = ana["pivot"], ana["by_month"]
@@ -1645,6 +1657,27 @@ def scale_section(path):
         f"| {month['groups']} months | {_ms(month['ms'])} | {month['queries']} |"
     )
     w("")
+    if more_count:
+        growth = [more_count["ms"] / max(count["ms"], 0.1), more_page["ms"] / max(page["ms"], 0.1)]
+        verdict = "met" if max(growth) <= SCALE_HISTORY_GROWTH else "not met"
+        w(
+            f'"To review by me" as the history grows from {r["review_lines"]:,} to {r["review_lines_more"]:,} '
+            f"review lines (an older submission of every decided order, {r['older_history']['lines']:,} lines "
+            f"written in SQL after the analysis) while the same {r['pending_lines']:,} steps are pending: count "
+            f"time × {growth[0]:.2f}, first page × {growth[1]:.2f}. Target: the cost depends on what is pending "
+            f"only (within {SCALE_HISTORY_GROWTH}×): **{verdict}**."
+        )
+        w("")
+        plan = more_count.get("plan") or []
+        if plan:
+            w("<details><summary>Plan of the count with twice the history (EXPLAIN ANALYZE)</summary>")
+            w("")
+            w("```")
+            lines.extend(plan)
+            w("```")
+            w("")
+            w("</details>")
+            w("")
     finished = [x for x in runs if x["finished"]]
     if len(finished) >= 2:
         steps = [

@@ -300,6 +300,84 @@ def write_history(cr, rule, step, reviewers, reason_id, first_order_id, orders):
     return {"lines": lines, "reviewer_rows": reviewer_rows, "approved_by_rows": approved_rows}
 
 
+def measure_to_review(odoo, cr, reviewer_id, repeat):
+    """Count and first page of "to review by me" as ``reviewer_id``, cold cache (medians), and the count's plan."""
+    rev_env = bench.user_env(odoo, cr, reviewer_id)
+    Orders = rev_env["sale.order"]
+    domain = [("review_to_me", "=", True)]
+    Orders.search_count(domain)  # registry caches of a running server (rules, groups)
+    Orders.search(domain, limit=PAGE).web_read(LIST_SPEC)
+    cr.rollback()
+    counts, pages = [], []
+    for _i in range(repeat):
+        cr.rollback()
+        rev_env.invalidate_all()
+        with Timer() as timer:
+            value = Orders.search_count(domain)
+        counts.append((timer.seconds, timer.queries, value))
+        cr.rollback()
+        rev_env.invalidate_all()
+        with Timer() as timer:
+            page = Orders.search(domain, limit=PAGE)
+            rows = page.web_read(LIST_SPEC)
+        pages.append((timer.seconds, timer.queries, len(rows)))
+    cr.rollback()
+    # The plan of the count, as the ORM writes it for this user (rules included).
+    from odoo.tools import SQL  # noqa: PLC0415 - Odoo is importable once bench has booted it
+
+    query = Orders._search(domain)
+    cr.execute(SQL("EXPLAIN (ANALYZE, BUFFERS) SELECT COUNT(*) FROM (%s) AS counted", query.select()))
+    plan = [row[0] for row in cr.fetchall()]
+    cr.rollback()
+    count = {
+        "value": counts[-1][2],
+        "ms": round(1000 * sorted(c[0] for c in counts)[len(counts) // 2], 1),
+        "queries": counts[-1][1],
+        "calls": len(counts),
+        "plan": plan,
+    }
+    page = {
+        "rows": pages[-1][2],
+        "ms": round(1000 * sorted(p[0] for p in pages)[len(pages) // 2], 1),
+        "queries": pages[-1][1],
+        "calls": len(pages),
+    }
+    return count, page
+
+
+def write_older_history(cr):
+    """An older submission of every decided order: the decided lines again, a year earlier, no longer current."""
+    cr.execute("SELECT COALESCE(MAX(id), 0) FROM crm_review")
+    before = cr.fetchone()[0]
+    cr.execute(
+        """
+        INSERT INTO crm_review (
+            res_model, res_id, res_name, rule_id, step_id, name, position, submission, is_current, state,
+            approval_mode, comment_required, submitter_id, pending_since, done_date, done_by_id, reason_id,
+            company_id, team_id, reminder_count, escalated, duration_hours,
+            create_uid, create_date, write_uid, write_date)
+        SELECT res_model, res_id, res_name, rule_id, step_id, name, position, 0, false, 'approved',
+            approval_mode, comment_required, submitter_id, pending_since - interval '1 year',
+            done_date - interval '1 year', done_by_id, NULL,
+            company_id, team_id, 0, false, duration_hours,
+            create_uid, create_date - interval '1 year', write_uid, write_date - interval '1 year'
+        FROM crm_review
+        WHERE state IN ('approved', 'rejected')
+        ORDER BY id
+        """
+    )
+    lines = cr.rowcount
+    cr.execute(
+        "INSERT INTO crm_review_reviewer_rel (review_id, user_id)"
+        " SELECT r.id, rel.user_id FROM crm_review r"
+        " JOIN crm_review old ON old.res_model = r.res_model AND old.res_id = r.res_id AND old.submission = 1"
+        " JOIN crm_review_reviewer_rel rel ON rel.review_id = old.id"
+        " WHERE r.id > %s",
+        [before],
+    )
+    return {"lines": lines, "reviewer_rows": cr.rowcount}
+
+
 def vacuum_analyze(cr, tables):
     cr.commit()
     cr._cnx.autocommit = True
@@ -394,38 +472,7 @@ def cmd_run(odoo, registry, args):  # noqa: C901 - one sequence of phases, read 
 
         # -- "to review by me": count and first page, as a reviewer, cold cache --
         t0 = time.perf_counter()
-        rev_env = bench.user_env(odoo, cr, reviewers[0].id)
-        Orders = rev_env["sale.order"]
-        domain = [("review_to_me", "=", True)]
-        Orders.search_count(domain)  # registry caches of a running server (rules, groups)
-        Orders.search(domain, limit=PAGE).web_read(LIST_SPEC)
-        cr.rollback()
-        counts, pages = [], []
-        for _i in range(args.repeat):
-            cr.rollback()
-            rev_env.invalidate_all()
-            with Timer() as timer:
-                value = Orders.search_count(domain)
-            counts.append((timer.seconds, timer.queries, value))
-            cr.rollback()
-            rev_env.invalidate_all()
-            with Timer() as timer:
-                page = Orders.search(domain, limit=PAGE)
-                rows = page.web_read(LIST_SPEC)
-            pages.append((timer.seconds, timer.queries, len(rows)))
-        cr.rollback()
-        result["to_review_count"] = {
-            "value": counts[-1][2],
-            "ms": round(1000 * sorted(c[0] for c in counts)[len(counts) // 2], 1),
-            "queries": counts[-1][1],
-            "calls": len(counts),
-        }
-        result["first_page"] = {
-            "rows": pages[-1][2],
-            "ms": round(1000 * sorted(p[0] for p in pages)[len(pages) // 2], 1),
-            "queries": pages[-1][1],
-            "calls": len(pages),
-        }
+        result["to_review_count"], result["first_page"] = measure_to_review(odoo, cr, reviewers[0].id, args.repeat)
         phase("to review by me", time.perf_counter() - t0)
 
         # -- the analysis, as a review administrator, cold cache --
@@ -456,6 +503,20 @@ def cmd_run(odoo, registry, args):  # noqa: C901 - one sequence of phases, read 
             "by_month": {"ms": round(1000 * by_month.seconds, 1), "queries": by_month.queries, "groups": len(months)},
         }
         phase("analysis", time.perf_counter() - t0)
+        cr.commit()
+
+        # -- the same pending steps under twice the history: "to review by me" must cost the same --
+        t0 = time.perf_counter()
+        result["older_history"] = write_older_history(cr)
+        vacuum_analyze(cr, ["crm_review", "crm_review_reviewer_rel", "crm_review_approved_by_rel"])
+        cr.execute("SELECT count(*) FROM crm_review")
+        result["review_lines_more"] = cr.fetchone()[0]
+        phase("older history (not measured)", time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        result["to_review_count_more"], result["first_page_more"] = measure_to_review(
+            odoo, cr, reviewers[0].id, args.repeat
+        )
+        phase("to review by me, twice the history", time.perf_counter() - t0)
         cr.commit()
 
     # -- reminder cron: one run over a growing number of overdue steps, the last one all of them --

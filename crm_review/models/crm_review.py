@@ -370,19 +370,50 @@ class CrmReview(models.Model):
     def _review_acting_domain(self, user):
         """Lines waiting for ``user`` (the domain of ``_review_acting_for``, for searches)."""
         substituted = user._review_substituted_users()
-        waiting_for = Domain("reviewer_ids", "in", user.ids)
+        waiting_for = self._review_line_names_users("reviewer_ids", user.ids)
         if substituted:
             delegating = self.env["res.company"].sudo().search([("review_delegation", "=", True)])
-            waiting_for |= Domain("reviewer_ids", "in", substituted.ids) & Domain(
+            waiting_for |= self._review_line_names_users("reviewer_ids", substituted.ids) & Domain(
                 "company_id", "in", [*delegating.ids, False]
             )
         return (
             Domain("state", "=", "pending")
             & waiting_for
-            & Domain("acted_by_ids", "not in", user.ids)
-            & (Domain("approval_mode", "=", "any") | Domain("approved_by_ids", "not in", user.ids))
+            # Who approved already is kept on "all" steps only (one approval per person).
+            & (
+                Domain("approval_mode", "=", "any")
+                | (
+                    ~self._review_line_names_users("acted_by_ids", user.ids)
+                    & ~self._review_line_names_users("approved_by_ids", user.ids)
+                )
+            )
             & (Domain("submitter_id", "!=", user.id) | Domain("rule_id.allow_self_approval", "=", True))
         )
+
+    @api.model
+    def _review_line_names_users(self, field_name, user_ids):
+        """Lines whose users many2many ``field_name`` holds one of ``user_ids``, checked line by line.
+
+        Same meaning as ``Domain(field_name, "in", user_ids)``, which the ORM writes
+        as a join that reads every row of those users in the relation: all the
+        review history of a reviewer. Here the relation is probed by its primary
+        key for each line the other conditions keep (the pending ones), so "to
+        review by me" costs what is pending, not what was ever reviewed.
+        """
+        field = self._fields[field_name]
+        user_ids = list(user_ids)
+
+        def to_sql(model, alias, query):
+            return SQL(
+                "ARRAY(SELECT %s FROM %s WHERE %s = %s) && %s::int4[]",
+                SQL.identifier(field.column2),
+                SQL.identifier(field.relation),
+                SQL.identifier(field.column1),
+                SQL.identifier(alias, "id"),
+                user_ids,
+            )
+
+        return Domain.custom(to_sql=to_sql, predicate=lambda line: not set(line[field_name].ids).isdisjoint(user_ids))
 
     @api.model
     def _review_pending_by_record(self, chain):

@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command
+from odoo.fields import Command, Domain
 from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.crm_review.hooks import uninstall_hook
@@ -307,3 +307,23 @@ class TestReviewEngine(ReviewCommon):
             self.assertIn(order.name, emails.body_html)
         self.assertIn(self.customer.name, emails.body_html)
         self.assertIn("Sally Sales", emails.body_html, "the digest names the submitter")
+
+    def test_to_review_search_agrees_with_the_decision_rule(self):
+        """The search form of "who may decide" finds exactly the lines the decision rule lets the user decide."""
+        orders = self._order() | self._order() | self._order()
+        orders.with_user(self.salesman).action_review_submit()
+        orders[0].with_user(self.reviewer).action_review_approve()
+        self._reject(orders[1], self.reviewer)
+        Review = self.env["crm.review"].sudo()
+        lines = Review.search([("res_model", "=", "sale.order"), ("res_id", "in", orders.ids)])
+        waiting = {}
+        for user in (self.reviewer, self.reviewer2, self.director, self.salesman):
+            domain = Review._review_acting_domain(user)
+            found = Review.search(domain & Domain("id", "in", lines.ids))
+            substituted = user._review_substituted_users()
+            self.assertEqual(found, lines.filtered(lambda line, u=user, s=substituted: line._review_acting_for(u, s)))
+            self.assertEqual(found, lines.filtered_domain(domain), "the in-memory filter says the same")
+            waiting[user] = found.mapped("res_id")
+        self.assertEqual(waiting[self.reviewer], orders[2].ids)
+        self.assertEqual(waiting[self.reviewer2], orders[0].ids)
+        self.assertEqual(waiting[self.salesman], [])
