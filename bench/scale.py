@@ -465,7 +465,17 @@ def cmd_run(odoo, registry, args):  # noqa: C901 - one sequence of phases, read 
         }
         phase("submit", time.perf_counter() - t0)
         t0 = time.perf_counter()
-        vacuum_analyze(cr, ["crm_review", "crm_review_reviewer_rel", "sale_order", "mail_activity", "mail_followers"])
+        vacuum_analyze(
+            cr,
+            [
+                "crm_review",
+                "crm_review_reviewer_rel",
+                "crm_review_waiting_rel",
+                "sale_order",
+                "mail_activity",
+                "mail_followers",
+            ],
+        )
         phase("analyze after submit (not measured)", time.perf_counter() - t0)
         cr.execute("SELECT count(*), count(*) FILTER (WHERE state = 'pending') FROM crm_review")
         result["review_lines"], result["pending_lines"] = cr.fetchone()

@@ -90,6 +90,17 @@ class CrmReview(models.Model):
     approved_by_ids = fields.Many2many(
         "res.users", "crm_review_approved_by_rel", "review_id", "user_id", string="Approved by", readonly=True
     )
+    waiting_reviewer_ids = fields.Many2many(
+        "res.users",
+        "crm_review_waiting_rel",
+        "review_id",
+        "user_id",
+        string="Waiting for",
+        compute="_compute_waiting_reviewer_ids",
+        store=True,
+        help="Reviewers of a pending step whose approval is still expected. Stored for pending steps "
+        "only: 'to review by me' reads these few rows, not every reviewer of the history.",
+    )
     acted_by_ids = fields.Many2many(
         "res.users",
         "crm_review_acted_by_rel",
@@ -243,7 +254,8 @@ class CrmReview(models.Model):
             )
             lines = Review.browse([row[0] for row in rows])
             lines.invalidate_recordset()
-            lines.fetch(LINE_FIELDS)
+            # A decision rewrites the waiting reviewers: read them now with the rest, not once per write.
+            lines.fetch([*LINE_FIELDS, "waiting_reviewer_ids"])
             return lines
         return Review.search_fetch(
             [("res_model", "=", records._name), ("res_id", "in", records.ids), ("is_current", "=", True)],
@@ -286,8 +298,17 @@ class CrmReview(models.Model):
     # Who may decide
     # ------------------------------------------------------------------
 
+    @api.depends("state", "approval_mode", "reviewer_ids", "approved_by_ids")
+    def _compute_waiting_reviewer_ids(self):
+        for line in self:
+            line.waiting_reviewer_ids = line._review_waiting_reviewers()
+
     def _review_waiting_reviewers(self):
-        """Reviewers of this pending line whose approval is still expected."""
+        """Reviewers of this pending line whose approval is still expected.
+
+        Worked out from the lines as read (``waiting_reviewer_ids`` stores the
+        same, for searches): deciding and the forms read no extra relation.
+        """
         self.ensure_one()
         if self.state != "pending":
             return self.env["res.users"]
@@ -368,52 +389,25 @@ class CrmReview(models.Model):
 
     @api.model
     def _review_acting_domain(self, user):
-        """Lines waiting for ``user`` (the domain of ``_review_acting_for``, for searches)."""
+        """Lines waiting for ``user`` (the domain of ``_review_acting_for``, for searches).
+
+        Reads ``waiting_reviewer_ids``, whose relation holds pending lines only:
+        what it costs follows what is pending, not the review history.
+        """
         substituted = user._review_substituted_users()
-        waiting_for = self._review_line_names_users("reviewer_ids", user.ids)
+        waiting_for = Domain("waiting_reviewer_ids", "in", user.ids)
         if substituted:
             delegating = self.env["res.company"].sudo().search([("review_delegation", "=", True)])
-            waiting_for |= self._review_line_names_users("reviewer_ids", substituted.ids) & Domain(
+            waiting_for |= Domain("waiting_reviewer_ids", "in", substituted.ids) & Domain(
                 "company_id", "in", [*delegating.ids, False]
             )
         return (
             Domain("state", "=", "pending")
             & waiting_for
             # Who approved already is kept on "all" steps only (one approval per person).
-            & (
-                Domain("approval_mode", "=", "any")
-                | (
-                    ~self._review_line_names_users("acted_by_ids", user.ids)
-                    & ~self._review_line_names_users("approved_by_ids", user.ids)
-                )
-            )
+            & (Domain("approval_mode", "=", "any") | Domain("acted_by_ids", "not in", user.ids))
             & (Domain("submitter_id", "!=", user.id) | Domain("rule_id.allow_self_approval", "=", True))
         )
-
-    @api.model
-    def _review_line_names_users(self, field_name, user_ids):
-        """Lines whose users many2many ``field_name`` holds one of ``user_ids``, checked line by line.
-
-        Same meaning as ``Domain(field_name, "in", user_ids)``, which the ORM writes
-        as a join that reads every row of those users in the relation: all the
-        review history of a reviewer. Here the relation is probed by its primary
-        key for each line the other conditions keep (the pending ones), so "to
-        review by me" costs what is pending, not what was ever reviewed.
-        """
-        field = self._fields[field_name]
-        user_ids = list(user_ids)
-
-        def to_sql(model, alias, query):
-            return SQL(
-                "ARRAY(SELECT %s FROM %s WHERE %s = %s) && %s::int4[]",
-                SQL.identifier(field.column2),
-                SQL.identifier(field.relation),
-                SQL.identifier(field.column1),
-                SQL.identifier(alias, "id"),
-                user_ids,
-            )
-
-        return Domain.custom(to_sql=to_sql, predicate=lambda line: not set(line[field_name].ids).isdisjoint(user_ids))
 
     @api.model
     def _review_pending_by_record(self, chain):

@@ -327,3 +327,7 @@ class TestReviewEngine(ReviewCommon):
         self.assertEqual(waiting[self.reviewer], orders[2].ids)
         self.assertEqual(waiting[self.reviewer2], orders[0].ids)
         self.assertEqual(waiting[self.salesman], [])
+        # The relation searched holds pending steps only: decided ones leave it.
+        kept = Review.search([("id", "in", lines.ids), ("waiting_reviewer_ids", "!=", False)])
+        self.assertEqual(kept, lines.filtered(lambda line: line.state == "pending"))
+        self.assertEqual(kept.filtered(lambda line: line.res_id == orders[0].id).waiting_reviewer_ids, self.reviewer2)
