@@ -1,7 +1,7 @@
 {
     "name": "Reviews for Customers, Sale Orders and Contracts",
     "summary": "Governed review process: rules, ordered approval steps, reject reasons, reminders and audit trail",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "crm_review contributors",
