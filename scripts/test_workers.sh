@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reliability stage of `make test`, on copies of the test database:
-#   1. upgrade (-u crm_review) keeps every review line and audit-trail row;
+#   1. upgrade (-u crm_review) keeps every review line and audit-trail row, and an
+#      upgrade from 19.0.1.1.0 restores the waiting reviewers of pending steps;
 #   2. the addon served by Odoo with 2 HTTP workers and a cron worker, as a
 #      company would run it: the review races of scripts/reliability_workers.py
 #      over XML-RPC;
@@ -129,6 +130,32 @@ else
     problems "$LOGS/workers-upgrade.log" | head -20 >&2
     comm -23 "$LOGS/workers-rows-before.txt" "$LOGS/workers-rows-after.txt" | head -10 >&2
     record "Faults" "module upgrade keeps every review and history row" 0 "$lost" "exit code $rc, $lost rows lost"
+    FAILED=1
+fi
+
+# 1b. Upgrade from 19.0.1.1.0 (no stored waiting reviewers) fills them from the pending steps
+waiting_of() { psql -d "$1" -Atc "SELECT review_id || ' ' || user_id FROM crm_review_waiting_rel" | sort; }
+waiting_of "$DB" > "$LOGS/workers-waiting-before.txt"
+psql -q -d "$DB" -c "
+    DROP TABLE crm_review_waiting_rel;
+    DELETE FROM ir_model_relation WHERE name = 'crm_review_waiting_rel';
+    DELETE FROM ir_model_data WHERE model = 'ir.model.fields' AND name = 'field_crm_review__waiting_reviewer_ids';
+    DELETE FROM ir_model_fields WHERE model = 'crm.review' AND name = 'waiting_reviewer_ids';
+    UPDATE ir_module_module SET latest_version = '19.0.1.1.0' WHERE name = 'crm_review';"
+odoo -d "$DB" -u crm_review --stop-after-init --no-http > "$LOGS/workers-migrate.log" 2>&1
+rc=$?
+waiting_of "$DB" > "$LOGS/workers-waiting-after.txt"
+waiting=$(wc -l < "$LOGS/workers-waiting-before.txt")
+if [ $rc = 0 ] && [ "$waiting" -gt 0 ] && cmp -s "$LOGS/workers-waiting-before.txt" "$LOGS/workers-waiting-after.txt" \
+    && grep -q "pre-migrate" "$LOGS/workers-migrate.log" && ! grep -q "computation of crm.review.waiting" "$LOGS/workers-migrate.log" \
+    && [ -z "$(problems "$LOGS/workers-migrate.log")" ]; then
+    echo "ok      upgrade from 19.0.1.1.0: the $waiting waiting reviewers of pending steps restored ($(since))"
+    record "Faults" "upgrade from 19.0.1.1.0 restores the waiting reviewers of pending steps" 1 0 ""
+else
+    echo "FAILED  upgrade from 19.0.1.1.0 (exit code $rc): waiting reviewers differ or the log has errors" >&2
+    problems "$LOGS/workers-migrate.log" | head -20 >&2
+    diff "$LOGS/workers-waiting-before.txt" "$LOGS/workers-waiting-after.txt" | head -10 >&2
+    record "Faults" "upgrade from 19.0.1.1.0 restores the waiting reviewers of pending steps" 0 1 "exit code $rc"
     FAILED=1
 fi
 
