@@ -300,8 +300,13 @@ class CrmReview(models.Model):
 
     @api.depends("state", "approval_mode", "reviewer_ids", "approved_by_ids")
     def _compute_waiting_reviewer_ids(self):
+        # A stored many2many is written when assigned: one assignment per set of
+        # reviewers, not per line (a batch of 5,000 submissions writes once).
+        by_reviewers = defaultdict(list)
         for line in self:
-            line.waiting_reviewer_ids = line._review_waiting_reviewers()
+            by_reviewers[tuple(line._review_waiting_reviewers().ids)].append(line.id)
+        for user_ids, line_ids in by_reviewers.items():
+            self.browse(line_ids).waiting_reviewer_ids = self.env["res.users"].browse(user_ids)
 
     def _review_waiting_reviewers(self):
         """Reviewers of this pending line whose approval is still expected.

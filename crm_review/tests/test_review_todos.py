@@ -179,6 +179,31 @@ class TestReviewQueryCounts(ReviewCommon):
             self.assertIn(customers[-1].name, email.body_html)
         self.assertLessEqual(counts[12], counts[3], f"queries by list size: {counts}")
 
+    def test_batch_decisions_cost_the_same_for_more_records(self):
+        """Submitting or approving a list costs no query per record: 4 or 16 orders, the same count."""
+        (self.reviewer | self.reviewer2).review_notification = "digest"
+        warm = self.env["sale.order"].concat(self._order(), self._order())
+        warm.with_user(self.salesman).action_review_submit()  # per-user caches, as on a running server
+        warm.with_user(self.reviewer).action_review_approve()
+        counts = {}
+        for size in (4, 16):
+            orders = self.env["sale.order"].concat(*(self._order() for _index in range(size)))
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            orders.with_user(self.salesman).action_review_submit()
+            self.env.flush_all()
+            submitted = self.cr.sql_log_count - before
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            orders.with_user(self.reviewer).action_review_approve()
+            self.env.flush_all()
+            counts[size] = (submitted, self.cr.sql_log_count - before)
+            self.assertEqual(set(orders.mapped("review_state")), {"pending"})
+            todos = self.env["mail.activity"].search([("res_model", "=", "sale.order"), ("res_id", "in", orders.ids)])
+            self.assertEqual(todos.user_id, self.reviewer2, "the next step's reviewer has the to-dos")
+            self.assertEqual(len(todos), size)
+        self.assertEqual(counts[16], counts[4], f"(submit, approve) queries by list size: {counts}")
+
     def test_form_review_block_query_count(self):
         """What the form's review banner and buttons read, for a reviewer (the record itself read first)."""
         banner = [
