@@ -399,6 +399,9 @@ class CrmReview(models.Model):
         Reads ``waiting_reviewer_ids``, whose relation holds pending lines only:
         what it costs follows what is pending, not the review history.
         """
+        # The ORM flushes the columns a search reads, not a computed many2many:
+        # without this, the steps opened in this transaction would not be found.
+        self.env["crm.review"].flush_model(["waiting_reviewer_ids", "acted_by_ids"])
         substituted = user._review_substituted_users()
         waiting_for = Domain("waiting_reviewer_ids", "in", user.ids)
         if substituted:

@@ -49,9 +49,18 @@ registry.category("web_tour.tours").add("crm_review_sale_reject_tour", {
             run: "edit Delivery address missing",
         },
         {
+            // A search still running when the reason was picked may open the suggestions again.
             content: "Close the reasons' suggestions",
             trigger: ".modal .modal-title",
-            run: "click",
+            async run(helpers) {
+                for (let tries = 0; tries < 20; tries++) {
+                    await helpers.click();
+                    await new Promise((resolve) => setTimeout(resolve, 300));
+                    if (!document.querySelector(".o-autocomplete--dropdown-menu")) {
+                        break;
+                    }
+                }
+            },
         },
         ...screenshot("review_reject_wizard", "body:not(:has(.o-autocomplete--dropdown-menu)) .modal .o_form_view"),
         {
