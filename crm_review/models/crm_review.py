@@ -579,11 +579,13 @@ class CrmReview(models.Model):
         self._review_run_actions("approved", advanced)
         done_todos.unlink()
 
-    def _review_reject(self, records, acting_for, reason, note, send_back):
-        """Reject these pending lines with ``reason`` and send the records back."""
+    def _review_reject(self, records, acting_for, reason, note, send_back, chain):
+        """Reject these pending lines with ``reason`` and send the records back.
+
+        :param chain: the current lines of ``records`` (``self`` among them)
+        """
         now = fields.Datetime.now()
         substitute_for = self._review_substitute_for(acting_for)
-        chain = self._review_lines_of(records)
         for line in self:
             line._review_write_step(
                 "rejected",
@@ -718,12 +720,15 @@ class CrmReview(models.Model):
         field = "action_approved_id" if outcome == "approved" else "action_rejected_id"
         targets = defaultdict(set)
         state_of = {record.id: record.review_state for record in records}
+        Rule = self.env["crm.review.rule"]
         for line in self.filtered(lambda line: line.res_id in state_of):
             if line.step_id[field]:
                 targets[line.step_id[field]].add(line.res_id)
             rule_done = outcome == "rejected" or state_of[line.res_id] == "approved"
-            if line.rule_id[field] and rule_done:
-                targets[line.rule_id[field]].add(line.res_id)
+            # The rule's actions come with its cached settings: no read of the rule per decision.
+            rule_action_id = getattr(Rule._rule_info(line.rule_id.id), field)
+            if rule_action_id and rule_done:
+                targets[self.env["ir.actions.server"].browse(rule_action_id)].add(line.res_id)
         for action, res_ids in targets.items():
             ids = sorted(res_ids)
             # Odoo checks that the reviewer may run it (in the action's groups, else with write access
@@ -763,7 +768,10 @@ class CrmReview(models.Model):
         for line in self:
             if line.state in ("waiting", "pending"):
                 first.setdefault(line.res_id, line)
-        to_activate = self.browse([line.id for line in first.values() if line.state == "waiting"])
+        # With the chain's prefetch set: the steps of the decided and the next lines are read at once.
+        to_activate = self.browse([line.id for line in first.values() if line.state == "waiting"]).with_prefetch(
+            self._prefetch_ids
+        )
         for line in to_activate.filtered(lambda line: not line.reviewer_ids):
             # Every reviewer fixed at submission has been archived since.
             fallback = self._review_fallback_reviewers(line.company_id, exclude=line.submitter_id)
@@ -931,7 +939,9 @@ class CrmReview(models.Model):
             # Emailed by the notification job, started right after this transaction: the decision stays
             # light, and a reviewer who gets several steps within a few minutes gets one email.
             self.browse({line_id for user in to_email for line_id in new_steps[user]}).write({"notify_due": True})
-            self.env.ref("crm_review.ir_cron_review_new_steps")._trigger()
+            # By its xmlid's id: the job is known to exist (``env.ref`` would check it with a query).
+            job_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.ir_cron_review_new_steps")
+            self.env["ir.cron"].sudo().browse(job_id)._trigger()
         return todos
 
     def _review_schedule_fix_activities(self, reason, note):

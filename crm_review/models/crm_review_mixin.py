@@ -330,8 +330,9 @@ class CrmReviewMixin(models.AbstractModel):
         reason = reason.sudo().exists() if reason else reason
         if not reason or reason.reason_type != "reject" or not reason.active:
             raise UserError(self.env._("Choose an active rejection reason from the catalog."))
-        lines, acting_for = Review._review_decidable(self, self._review_lines(lock=True))
-        lines._review_reject(self, acting_for, reason, note or False, send_back)
+        chain = self._review_lines(lock=True)
+        lines, acting_for = Review._review_decidable(self, chain)
+        lines._review_reject(self, acting_for, reason, note or False, send_back, chain)
         self.invalidate_recordset(REVIEW_STATUS_FIELDS)
         return True
 

@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -49,12 +50,21 @@ class CrmReviewNotifier(models.AbstractModel):
         """
         if not vals_list:
             return self.env["mail.activity"]
+        # The records' names, read at once per model and given with the values: mail would otherwise
+        # compute them after the insert and write them with a second query.
+        res_ids = defaultdict(set)
+        for vals in vals_list:
+            res_ids[vals["res_model"]].add(vals["res_id"])
+        names = {}
+        for model, ids in res_ids.items():
+            names.update({(model, record.id): record.display_name for record in self.env[model].sudo().browse(ids)})
         model_ids = {}
         for vals in vals_list:
             model = vals.pop("res_model")
             if model not in model_ids:
                 model_ids[model] = self.env["ir.model"]._get_id(model)
             vals["res_model_id"] = model_ids[model]
+            vals.setdefault("res_name", names[model, vals["res_id"]])
         Activity = self.env["mail.activity"].sudo()
         return Activity.with_context(mail_activity_quick_update=True).create(vals_list)
 

@@ -43,6 +43,8 @@ class RuleInfo(NamedTuple):
     resubmit_mode: str
     reminder_after_hours: int
     reject_limit: int
+    action_approved_id: int
+    action_rejected_id: int
 
 
 class CrmReviewRule(models.Model):
@@ -383,8 +385,15 @@ class CrmReviewRule(models.Model):
     def _rule_info_cached(self, rule_id):
         rule = self.sudo().with_context(active_test=False).browse(rule_id).exists()
         if not rule:
-            return RuleInfo(False, "continue", 0, 0)
-        return RuleInfo(rule.allow_self_approval, rule.resubmit_mode, rule.reminder_after_hours, rule.reject_limit)
+            return RuleInfo(False, "continue", 0, 0, 0, 0)
+        return RuleInfo(
+            rule.allow_self_approval,
+            rule.resubmit_mode,
+            rule.reminder_after_hours,
+            rule.reject_limit,
+            rule.action_approved_id.id,
+            rule.action_rejected_id.id,
+        )
 
     @api.model
     @tools.ormcache("model_name")

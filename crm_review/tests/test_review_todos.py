@@ -145,15 +145,15 @@ class TestReviewQueryCounts(ReviewCommon):
         # next reviewer made a follower, one note by _message_log_batch. The old
         # to-dos are unlinked last, as an unlink empties the ORM cache. The waiting
         # reviewers kept for "to review by me" cost a read, a delete and an insert.
-        with self.assertQueryCount(35):
+        with self.assertQueryCount(31):
             approved.with_user(self.reviewer).action_review_approve()
         self.assertEqual(self._review_activities(approved).user_id, self.reviewer2)
         self.env.invalidate_all()
-        with self.assertQueryCount(38):
+        with self.assertQueryCount(34):
             self._reject(rejected, self.reviewer)
         self.assertEqual(rejected.review_state, "rejected")
         self.env.invalidate_all()
-        with self.assertQueryCount(26):  # a resubmission also reads the earlier submissions
+        with self.assertQueryCount(25):  # a resubmission also reads the earlier submissions
             resubmitted.with_user(self.salesman).action_review_submit()
         self.assertEqual(resubmitted.review_state, "pending")
 
