@@ -1355,11 +1355,11 @@ NOT_MET_NOTES = {
         "is* (`ir.cron._trigger()`), which emails each reviewer once for all the steps that became theirs "
         "meanwhile, right after the commit. The engine itself (lock, lines, checks, writes, audit row, note) "
         "is the rest, with a delete and an insert in the waiting reviewers' relation that keeps *To review "
-        "by me* as cheap as what is pending. Meeting the target would take writing `mail_activity` and `mail_followers` rows in "
-        "SQL: that skips other apps' overrides of `mail.activity`, the follower subscription and the bus "
-        "notifications that keep the activity counter and the chatter live, which is where the bugs were. "
-        "The project keeps the public APIs: correctness first. Time follows the queries (OCA's "
-        "`validate_tier()` issues 15: it creates no to-do)."
+        "by me* as cheap as what is pending. Meeting the target would take writing `mail_activity` and "
+        "`mail_followers` rows in SQL: that skips other apps' overrides of `mail.activity`, the follower "
+        "subscription and the bus notifications that keep the activity counter and the chatter live, which "
+        "is where the bugs were. The project keeps the public APIs: correctness first. Time follows the "
+        "queries (OCA's `validate_tier()` issues 15: it creates no to-do)."
     ),
     "confirm": (
         "The extra query per order is Odoo's own (`SELECT mail_message.*` by id, once per order during the "
@@ -1669,9 +1669,15 @@ def scale_section(path):
             f"only (within {SCALE_HISTORY_GROWTH}×): **{verdict}**."
         )
         w("")
-        plan = more_count.get("plan") or []
-        if plan:
-            w("<details><summary>Plan of the count with twice the history (EXPLAIN ANALYZE)</summary>")
+        plans = [
+            ("the count with twice the history", more_count.get("plan")),
+            ("the first page", page.get("plan")),
+            ("the first page with twice the history", more_page.get("plan")),
+        ]
+        for title, plan in plans:
+            if not plan:
+                continue
+            w(f"<details><summary>Plan of {title} (EXPLAIN ANALYZE)</summary>")
             w("")
             w("```")
             lines.extend(plan)

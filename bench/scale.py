@@ -301,7 +301,7 @@ def write_history(cr, rule, step, reviewers, reason_id, first_order_id, orders):
 
 
 def measure_to_review(odoo, cr, reviewer_id, repeat):
-    """Count and first page of "to review by me" as ``reviewer_id``, cold cache (medians), and the count's plan."""
+    """Count and first page of "to review by me" as ``reviewer_id``, cold cache (medians), and their plans."""
     rev_env = bench.user_env(odoo, cr, reviewer_id)
     Orders = rev_env["sale.order"]
     domain = [("review_to_me", "=", True)]
@@ -329,6 +329,11 @@ def measure_to_review(odoo, cr, reviewer_id, repeat):
     cr.execute(SQL("EXPLAIN (ANALYZE, BUFFERS) SELECT COUNT(*) FROM (%s) AS counted", query.select()))
     plan = [row[0] for row in cr.fetchall()]
     cr.rollback()
+    # And of the first page's search (the list's order, one page).
+    query = Orders._search(domain, limit=PAGE, order=Orders._order)
+    cr.execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s", query.select()))
+    page_plan = [row[0] for row in cr.fetchall()]
+    cr.rollback()
     count = {
         "value": counts[-1][2],
         "ms": round(1000 * sorted(c[0] for c in counts)[len(counts) // 2], 1),
@@ -341,6 +346,7 @@ def measure_to_review(odoo, cr, reviewer_id, repeat):
         "ms": round(1000 * sorted(p[0] for p in pages)[len(pages) // 2], 1),
         "queries": pages[-1][1],
         "calls": len(pages),
+        "plan": page_plan,
     }
     return count, page
 
