@@ -325,7 +325,8 @@ class CrmReview(models.Model):
         """The reviewer of this line that ``user`` decides for: themselves, or one they stand in for.
 
         This is the rule of who may decide. Nobody (an empty recordset) when the
-        step is not pending, when ``user`` submitted the record and the rule
+        step is not pending, when ``user`` lost the Reviewer access (named
+        reviewers too), when ``user`` submitted the record and the rule
         does not allow self-approval, when ``user`` already approved this step
         (four eyes: one approval per person, also as a substitute), or when
         ``user`` is neither a waiting reviewer nor the substitute of one (and
@@ -335,7 +336,7 @@ class CrmReview(models.Model):
         """
         self.ensure_one()
         nobody = self.env["res.users"]
-        if self.state != "pending":
+        if self.state != "pending" or not user._review_is_reviewer():
             return nobody
         rule_info = self.env["crm.review.rule"]._rule_info(self.rule_id.id)
         if self.submitter_id == user and not rule_info.allow_self_approval:
@@ -353,7 +354,11 @@ class CrmReview(models.Model):
         return nobody
 
     def _review_delegation_allowed(self):
-        """Substitutes may decide on this line (Settings › Reviews of its company)."""
+        """Substitutes may decide on this line (Settings › Reviews of its company).
+
+        A line without company (a shared contact) follows the company the user
+        works in, as its search twin in ``_review_acting_domain`` does.
+        """
         self.ensure_one()
         company = self.company_id or self.env.company
         return company.sudo().review_delegation
@@ -401,13 +406,17 @@ class CrmReview(models.Model):
         """
         # The ORM flushes the columns a search reads, not a computed many2many:
         # without this, the steps opened in this transaction would not be found.
+        if not user._review_is_reviewer():
+            return Domain.FALSE
         self.env["crm.review"].flush_model(["waiting_reviewer_ids", "acted_by_ids"])
         substituted = user._review_substituted_users()
         waiting_for = Domain("waiting_reviewer_ids", "in", user.ids)
         if substituted:
             delegating = self.env["res.company"].sudo().search([("review_delegation", "=", True)])
+            # Lines without company follow the company the user works in (``_review_delegation_allowed``).
+            shared = [False] if self.env.company in delegating else []
             waiting_for |= Domain("waiting_reviewer_ids", "in", substituted.ids) & Domain(
-                "company_id", "in", [*delegating.ids, False]
+                "company_id", "in", [*delegating.ids, *shared]
             )
         return (
             Domain("state", "=", "pending")
@@ -427,29 +436,47 @@ class CrmReview(models.Model):
         return pending
 
     @api.model
+    def _review_decision_policy(self, records, chain):
+        """Who decides the current step of each record: the one place that says it, for every path
+        (buttons, wizards, list actions, to-dos, the email page).
+
+        :param chain: the current lines of ``records``
+        :return: ({record id: (pending line, the reviewer the user decides for)},
+                  {record: (exception class, why the user may not decide)})
+        """
+        pending = self._review_pending_by_record(chain)
+        user = self.env.user
+        substituted = user._review_substituted_users()
+        allowed, refused = {}, {}
+        for record in records:
+            line = pending.get(record.id)
+            reviewer = line._review_acting_for(user, substituted) if line else None
+            if reviewer:
+                allowed[record.id] = (line, reviewer)
+                continue
+            # The loser of a race (or a late click) reads who decided, rather than why they may not.
+            decided = self._review_decided_by_other_text(record, chain, user)
+            if not line:
+                refused[record] = (UserError, decided or self._review_no_pending_step_text(record))
+            else:
+                refused[record] = (AccessError, decided or line._review_refusal_reason(record, user, substituted))
+        return allowed, refused
+
+    @api.model
     def _review_decidable(self, records, chain):
         """Pending lines of ``records`` (among ``chain``, their current lines) that the user may decide.
 
         Raises when a record is not readable in the user's current companies
         (deciding is a write, as any other), not under review, or when the user
-        may not decide on its current step.
+        may not decide on its current step (``_review_decision_policy``).
         :return: (lines, {line id: the reviewer the user decides for})
         """
-        records.check_access("read")
-        pending = self._review_pending_by_record(chain)
-        user = self.env.user
-        substituted = user._review_substituted_users()
-        acting_for = {}
-        for record in records:
-            line = pending.get(record.id)
-            if not line:
-                raise UserError(self._review_no_pending_step_text(record))
-            reviewer = line._review_acting_for(user, substituted)
-            if not reviewer:
-                raise AccessError(line._review_refusal_reason(record, user, substituted))
-            acting_for[line.id] = reviewer
-        lines = self.sudo().browse([pending[record.id].id for record in records])
-        return lines, acting_for
+        records._review_check_may("decide")
+        allowed, refused = self._review_decision_policy(records, chain)
+        for error, message in refused.values():
+            raise error(message)
+        lines = self.sudo().browse([allowed[record.id][0].id for record in records])
+        return lines, {line.id: reviewer for line, reviewer in allowed.values()}
 
     @api.model
     def _review_no_pending_step_text(self, record):
@@ -459,11 +486,44 @@ class CrmReview(models.Model):
             state=record._review_state_label(),
         )
 
+    @api.model
+    def _review_decided_by_other_text(self, record, chain, user):
+        """ "Step X of R was already approved by Y at 10:42": the last step of ``record`` that ``user`` could
+        have decided, decided by someone else. None when there is none. Read from the lines at hand."""
+        decided = [
+            line
+            for line in chain
+            if line.res_id == record.id
+            and line.state in ("approved", "rejected")
+            and line.done_by_id != user
+            and user in line.reviewer_ids
+        ]
+        if not decided:
+            return None
+        line = max(decided, key=lambda line: (line.done_date or fields.Datetime.now(), line.id))
+        values = {
+            "step": line._review_step_name(),
+            "record": record.display_name,
+            "user": line.done_by_id.sudo().name or "",
+            # In the reader's time zone.
+            "time": fields.Datetime.context_timestamp(line.with_user(user), line.done_date).strftime("%H:%M")
+            if line.done_date
+            else "",
+        }
+        if line.state == "approved":
+            return self.env._("Step %(step)s of %(record)s was already approved by %(user)s at %(time)s.", **values)
+        return self.env._("Step %(step)s of %(record)s was already rejected by %(user)s at %(time)s.", **values)
+
     def _review_refusal_reason(self, record, user, substituted):
         """Why ``user`` may not decide on this line, the current step of ``record``."""
         self.ensure_one()
         if self.submitter_id == user:
             return self.env._("You cannot decide on %(record)s: you submitted it.", record=record.display_name)
+        if not user._review_is_reviewer():
+            return self.env._(
+                "You cannot decide on %(record)s: you do not have the Reviewer access (Sales › Reviews).",
+                record=record.display_name,
+            )
         if self.approval_mode == "all" and user in self.acted_by_ids:
             return self.env._(
                 "You already approved step %(step)s of %(record)s: each reviewer approves once.",
@@ -729,11 +789,23 @@ class CrmReview(models.Model):
             rule_action_id = getattr(Rule._rule_info(line.rule_id.id), field)
             if rule_action_id and rule_done:
                 targets[self.env["ir.actions.server"].browse(rule_action_id)].add(line.res_id)
+        # As the deciding user, not the superuser (the lines are read in sudo): Odoo checks that they may
+        # run it (in its groups, else with write access to the records) and its code runs with their rights.
+        as_user = self.env(su=False)
         for action, res_ids in targets.items():
             ids = sorted(res_ids)
-            # Odoo checks that the reviewer may run it (in the action's groups, else with write access
-            # to the record); it then runs as set up by the administrator, even for a read-only reviewer.
-            action.sudo().with_context(active_model=records._name, active_ids=ids, active_id=ids[0]).run()
+            try:
+                action.with_env(as_user).with_context(
+                    active_model=records._name, active_ids=ids, active_id=ids[0]
+                ).run()
+            except AccessError as error:
+                raise AccessError(
+                    self.env._(
+                        "The action %(action)s, run when a review step is decided, cannot run as you: %(error)s",
+                        action=action.sudo().name,
+                        error=error.args[0],
+                    )
+                ) from None
 
     def _review_write_step(self, state, **values):
         """Write lines changing state: the other decision columns are reset."""

@@ -273,15 +273,47 @@ class CrmReviewMixin(models.AbstractModel):
     # Public actions
     # ------------------------------------------------------------------
 
+    def _review_check_may(self, action):
+        """Who may act on the records, stated once for every review action.
+
+        Submitting and resubmitting (``submit``) change what the record's owners
+        work on, and so does withdrawing a submission (``recall``): they need
+        what editing the record needs (write access), as a Submitter. A review
+        administrator recalls any submission they may read. Deciding
+        (``decide``) needs reading the record; who decides a step is
+        ``crm.review._review_decision_policy``. Raises AccessError.
+        """
+        user = self.env.user
+        if action == "decide" or (action == "recall" and user.has_group("crm_review.group_review_manager")):
+            self.check_access("read")
+            return
+        if not user.has_group("crm_review.group_review_submitter"):
+            raise AccessError(self.env._("Only review submitters can submit records for review."))
+        self.check_access("read")
+        try:
+            self.check_access("write")
+        except AccessError:
+            names = ", ".join(self.mapped("display_name"))
+            if action == "submit":
+                message = self.env._(
+                    "You cannot submit %(records)s for review: it needs the right to edit it, which you do not have.",
+                    records=names,
+                )
+            else:
+                message = self.env._(
+                    "You cannot recall the review of %(records)s: it needs the right to edit it, which you do not "
+                    "have.",
+                    records=names,
+                )
+            raise AccessError(message) from None
+
     def action_review_submit(self):
         """Submit the records for review (or resubmit them after a rejection)."""
         if not self:
             return True
         Review = self.env["crm.review"]
         Review._review_check_ids(self)
-        self.check_access("read")
-        if not self.env.user.has_group("crm_review.group_review_submitter"):
-            raise AccessError(self.env._("Only review submitters can submit records for review."))
+        self._review_check_may("submit")
         for record in self:
             if record.review_state == "pending":
                 raise UserError(self.env._("%(record)s is already under review.", record=record.display_name))
@@ -341,7 +373,7 @@ class CrmReviewMixin(models.AbstractModel):
         if not self:
             return True
         self.env["crm.review"]._review_check_ids(self)
-        self.check_access("read")
+        self._review_check_may("recall")
         self.env["crm.review"]._review_recall(self)
         self.invalidate_recordset(REVIEW_STATUS_FIELDS)
         return True

@@ -101,8 +101,9 @@ class CrmReviewReminderRule(models.Model):
 
     @api.constrains("domain", "model_id")
     def _check_domain(self):
+        Rule = self.env["crm.review.rule"]
         for rule in self:
-            self.env["crm.review.rule"]._parse_domain(rule.domain, rule.model)
+            Rule._check_condition_access(Rule._parse_domain(rule.domain, rule.model), rule.model)
 
     @api.constrains("model_id", "date_source", "date_field_id", "offset_days", "window_days")
     def _check_dates(self):

@@ -4,7 +4,8 @@ from typing import NamedTuple
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools.safe_eval import datetime, dateutil, safe_eval, time
+
+from ..tools.condition import ConditionError, evaluate_condition
 
 # Bounds of a rule's delays and counts: beyond them a date or a counter would overflow.
 MAX_DELAY_HOURS = 24 * 366
@@ -158,37 +159,47 @@ class CrmReviewRule(models.Model):
             rule.step_count = len(rule.step_ids)
 
     @api.model
-    def _domain_eval_context(self):
-        """Names a condition may use: ids and dates, never a record.
+    def _condition_names(self):
+        """What a condition may name: ids and the user's calendar day and time zone, never a record.
 
         Conditions are written by review administrators, who are not system
-        administrators: a record here (the user, a company) would reach ``env``
-        and ``sudo()``.
+        administrators: they are parsed (``tools/condition.py``), never run.
         """
-        today = fields.Date.context_today(self)
         return {
             "uid": self.env.uid,
             "company_id": self.env.company.id,
             "company_ids": self.env.companies.ids,
-            "context_today": lambda: today,
-            "datetime": datetime,
-            "relativedelta": dateutil.relativedelta.relativedelta,
-            "time": time,
+            "today": fields.Date.context_today(self),
+            "tz": self._condition_tz(),
         }
 
-    def _parse_domain(self, text, model_name):
-        """Evaluate and validate a condition; raise ValidationError naming the problem.
+    @api.model
+    def _condition_tz(self):
+        # The environment's time zone is read once per environment (``context_today`` reads the same).
+        return self.env.tz.zone
 
-        The messages name the condition as written and the fields at fault,
-        never an evaluated value.
+    def _parse_domain(self, text, model_name):
+        """Read and validate a condition; raise ValidationError naming the problem.
+
+        The messages name the condition as written, the construct refused and
+        the fields at fault, never an evaluated value.
         """
         try:
-            domain = Domain(safe_eval(text or "[]", self._domain_eval_context()))
-        except Exception:  # noqa: BLE001 - any evaluation error is reported the same way
+            domain = Domain(evaluate_condition(text or "[]", **self._condition_names()))
+        except ConditionError as error:
             raise ValidationError(
                 self.env._(
-                    "The condition %(domain)s cannot be evaluated. A condition is a list of (field, operator, value) "
-                    "and may only use uid, company_id, company_ids, context_today, datetime, relativedelta and time.",
+                    "The condition %(domain)s cannot be used: %(problem)s. A condition is a list of "
+                    "(field, operator, value) and may only use uid, company_id, company_ids, context_today(), "
+                    "relativedelta(...), datetime.timedelta(...), .strftime(...) and + or - on dates.",
+                    domain=text,
+                    problem=str(error),
+                )
+            ) from None
+        except Exception:  # noqa: BLE001 - a value that is no domain is reported the same way
+            raise ValidationError(
+                self.env._(
+                    "The condition %(domain)s cannot be used: it is not a list of (field, operator, value).",
                     domain=text,
                 )
             ) from None
@@ -205,6 +216,19 @@ class CrmReviewRule(models.Model):
                 )
             ) from None
         return domain
+
+    @api.model
+    def _check_condition_access(self, domain, model_name):
+        """The person who writes or tries a condition may read the model and every field it reads.
+
+        Otherwise saving or simulating would tell them, one guess at a time,
+        the value of a field they cannot see. The search is built, not run.
+        """
+        if self.env.su:
+            return
+        model = self.env[model_name].with_context(active_test=False)
+        model.check_access("read")
+        model._search(domain)
 
     @api.model
     def _invalid_condition_fields(self, domain, model):
@@ -226,7 +250,7 @@ class CrmReviewRule(models.Model):
         for rule in self:
             if rule.model not in self._reviewable_models():
                 raise ValidationError(self.env._("Records of %(model)s cannot be reviewed.", model=rule.model_id.name))
-            rule._get_domain()
+            self._check_condition_access(rule._get_domain(), rule.model)
 
     @api.constrains("active", "step_ids")
     def _check_active_has_steps(self):
@@ -262,6 +286,27 @@ class CrmReviewRule(models.Model):
                         max=MAX_COUNT,
                     )
                 )
+
+    @api.constrains("action_approved_id", "action_rejected_id", "model_id")
+    def _check_actions(self):
+        for rule in self:
+            rule._review_check_actions_model(
+                rule.action_approved_id | rule.action_rejected_id, rule.model_id, rule.name
+            )
+
+    @api.model
+    def _review_check_actions_model(self, actions, model, name):
+        """Server actions run on the reviewed record: they must be actions of its model."""
+        wrong = actions.sudo().filtered(lambda action: action.model_id != model)
+        if wrong:
+            raise ValidationError(
+                self.env._(
+                    "%(name)s: the actions run on a decision must be actions of %(model)s; %(actions)s is not.",
+                    name=name,
+                    model=model.name,
+                    actions=", ".join(wrong.mapped("name")),
+                )
+            )
 
     @api.constrains("key_field_ids", "model_id")
     def _check_key_fields(self):
@@ -325,11 +370,12 @@ class CrmReviewRule(models.Model):
             self.env.company.id,
             tuple(self.env.companies.ids),
             str(fields.Date.context_today(self)),
+            self._condition_tz(),
         )
 
     @api.model
-    @tools.ormcache("model_name", "uid", "company_id", "company_ids", "today")
-    def _rule_specs_cached(self, model_name, uid, company_id, company_ids, today):
+    @tools.ormcache("model_name", "uid", "company_id", "company_ids", "today", "tz")
+    def _rule_specs_cached(self, model_name, uid, company_id, company_ids, today, tz):
         # The model's key fields are loaded with its rules, not at the first write of a record.
         self._key_fields_of_model(model_name)
         rules = self.sudo().search([("model", "=", model_name)])

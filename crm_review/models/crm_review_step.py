@@ -101,10 +101,18 @@ class CrmReviewStep(models.Model):
                     )
                 )
 
+    @api.constrains("action_approved_id", "action_rejected_id", "rule_id")
+    def _check_actions(self):
+        for step in self:
+            self.env["crm.review.rule"]._review_check_actions_model(
+                step.action_approved_id | step.action_rejected_id, step.rule_id.model_id, step.name
+            )
+
     @api.constrains("domain", "rule_id")
     def _check_domain(self):
+        Rule = self.env["crm.review.rule"]
         for step in self.filtered("domain"):
-            step.rule_id._parse_domain(step.domain, step.rule_id.model)
+            Rule._check_condition_access(Rule._parse_domain(step.domain, step.rule_id.model), step.rule_id.model)
 
     @api.model
     def _spec_applies_to(self, spec, records):

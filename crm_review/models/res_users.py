@@ -53,7 +53,7 @@ class ResUsers(models.Model):
             substitute = user.review_substitute_id
             if substitute == user:
                 raise ValidationError(self.env._("You cannot be your own review substitute."))
-            if not substitute._review_may_substitute():
+            if not substitute._review_is_reviewer():
                 raise ValidationError(
                     self.env._(
                         "%(user)s cannot be a review substitute: a substitute must be an active internal user "
@@ -74,10 +74,15 @@ class ResUsers(models.Model):
         self.ensure_one()
         return self.sudo().review_notification == "email" and bool(self.sudo().email)
 
-    def _review_may_substitute(self):
-        """Active internal users allowed to review."""
+    def _review_is_reviewer(self):
+        """Active internal user with the Reviewer access: who may decide, themselves or as a substitute.
+
+        Checked again at every decision: a reviewer named on a step who lost the
+        access since decides nothing. The Reviewer group implies internal users,
+        and the user of the session is active: no query for them.
+        """
         self.ensure_one()
-        return self.active and not self.share and self.has_group("crm_review.group_review_reviewer")
+        return self._has_group("crm_review.group_review_reviewer") and (self == self.env.user or self.active)
 
     def _review_substituted_users(self):
         """Users who named ``self`` as their substitute for today (cached until one changes)."""
@@ -98,7 +103,7 @@ class ResUsers(models.Model):
             ("review_substitute_to", ">=", today),
         ]
         # A substitute who lost the Reviewer access stands in for nobody.
-        if not self.sudo().browse(user_id)._review_may_substitute():
+        if not self.sudo().browse(user_id)._review_is_reviewer():
             return ()
         return tuple(self.sudo().search(domain).ids)
 

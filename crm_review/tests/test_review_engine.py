@@ -1,3 +1,5 @@
+import pytz
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tests import Form, new_test_user, tagged
@@ -140,8 +142,9 @@ class TestReviewEngine(ReviewCommon):
                 "name": "Tag approved orders",
                 "model_id": self.env["ir.model"]._get_id("sale.order"),
                 "state": "code",
-                "code": "records.write({'note': 'approved by rule'})",
-                # Reviewers read orders only: the action is opened to them by its groups.
+                # Runs as the reviewer, who reads orders only: its author (a system administrator, the only
+                # one who writes server actions) says what runs in sudo; its groups open it to reviewers.
+                "code": "records.sudo().write({'note': 'approved by rule'})",
                 "group_ids": [Command.set(self.env.ref("crm_review.group_review_reviewer").ids)],
             }
         )
@@ -331,3 +334,39 @@ class TestReviewEngine(ReviewCommon):
         kept = Review.search([("id", "in", lines.ids), ("waiting_reviewer_ids", "!=", False)])
         self.assertEqual(kept, lines.filtered(lambda line: line.state == "pending"))
         self.assertEqual(kept.filtered(lambda line: line.res_id == orders[0].id).waiting_reviewer_ids, self.reviewer2)
+
+
+@tagged("post_install", "-at_install")
+class TestReviewRaceLoser(ReviewCommon):
+    """Who decides is said once (``_review_decision_policy``); the loser of a race reads who won."""
+
+    def test_loser_reads_who_approved_and_when_in_their_time_zone(self):
+        self.rule.step_ids[0].user_ids = self.reviewer | self.director
+        self.director.tz = "Asia/Shanghai"
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        order.with_user(self.reviewer).action_review_approve()
+        line = order.sudo().review_ids.filtered(lambda line: line.name == "Manager" and line.state == "approved")
+        local = pytz.utc.localize(line.done_date).astimezone(pytz.timezone("Asia/Shanghai")).strftime("%H:%M")
+        expected = f"Step Manager of {order.name} was already approved by Rita Reviewer at {local}."
+        with self.assertRaises(AccessError) as refusal:
+            order.with_user(self.director).action_review_approve()
+        self.assertEqual(refusal.exception.args[0], expected)
+        # The list action tells the same, from the same policy.
+        done, refused = self.env["crm.review.bulk"].with_user(self.director)._review_bulk(order, "approve")
+        self.assertFalse(done)
+        self.assertEqual(refused[order.with_user(self.director)], expected)
+        # Once the review is over, a late click reads the same, not "no step waiting".
+        order.with_user(self.reviewer2).action_review_approve()
+        self.assertEqual(order.review_state, "approved")
+        with self.assertRaises(UserError) as refusal:
+            order.with_user(self.director).action_review_approve()
+        self.assertEqual(refusal.exception.args[0], expected)
+
+    def test_rejection_is_told_to_the_other_reviewers(self):
+        self.rule.step_ids[0].user_ids = self.reviewer | self.director
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        self._reject(order, self.reviewer)
+        with self.assertRaisesRegex(UserError, r"was already rejected by Rita Reviewer at \d\d:\d\d\."):
+            order.with_user(self.director).action_review_approve()

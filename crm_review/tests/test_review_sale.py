@@ -253,6 +253,35 @@ class TestReviewSaleOrder(ReviewCommon):
             activity.with_user(self.review_admin).action_feedback()
         self.assertEqual(order.review_state, "pending")
 
+    def test_review_todo_only_on_reviewable_records(self):
+        product = self.product.product_tmpl_id
+        with self.assertRaisesRegex(ValidationError, "can only be planned on a record that can be reviewed"):
+            self.env["mail.activity"].with_user(self.review_admin).create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id(product._name),
+                    "res_id": product.id,
+                    "activity_type_id": self.env.ref("crm_review.mail_activity_type_review").id,
+                    "user_id": self.review_admin.id,
+                }
+            )
+
+    def test_stale_review_todo_is_simply_done(self):
+        """A Review to-do left on an order no longer under review closes, with no error."""
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        order.with_user(self.salesman).action_review_recall()
+        stale = self.env["mail.activity"].create(
+            {
+                "res_model_id": self.env["ir.model"]._get_id("sale.order"),
+                "res_id": order.id,
+                "activity_type_id": self.env.ref("crm_review.mail_activity_type_review").id,
+                "user_id": self.reviewer.id,
+            }
+        )
+        stale.with_user(self.reviewer).action_feedback(feedback="Seen")
+        self.assertFalse(stale.exists().filtered("active"), "the to-do is done")
+        self.assertEqual(order.review_state, "draft", "nothing was approved")
+
     def test_all_mode_needs_everyone(self):
         self.controllers.user_ids = [Command.link(self.director.id)]
         self.rule.step_ids[1].approval_mode = "all"
@@ -346,7 +375,7 @@ class TestReviewSaleOrder(ReviewCommon):
     def test_invalid_rule_domain(self):
         with self.assertRaisesRegex(ValidationError, "not valid for .*no_such_field"):
             self.rule.domain = "[('no_such_field', '=', 1)]"
-        with self.assertRaisesRegex(ValidationError, "cannot be evaluated"):
+        with self.assertRaisesRegex(ValidationError, "cannot be used"):
             self.rule.domain = "[('amount_total', '>'"
         with self.assertRaises(ValidationError):
             self.rule.step_ids[0].domain = "[('nope', '=', 1)]"

@@ -21,11 +21,11 @@ class TestReviewConditions(ReviewCommon):
         system = self.env.ref("base.group_system")
         hostile = f"[('id', '!=', user.sudo().write({{'group_ids': [(4, {system.id})]}}) and 0)]"
         Rule = self.env["crm.review.rule"].with_user(self.review_admin)
-        with self.assertRaisesRegex(ValidationError, "cannot be evaluated"):
+        with self.assertRaisesRegex(ValidationError, "cannot be used"):
             Rule.create(self._rule_vals(hostile))
-        with self.assertRaisesRegex(ValidationError, "cannot be evaluated"), self.cr.savepoint():
+        with self.assertRaisesRegex(ValidationError, "cannot be used"), self.cr.savepoint():
             self.rule.with_user(self.review_admin).write({"domain": hostile})
-        with self.assertRaisesRegex(ValidationError, "cannot be evaluated"), self.cr.savepoint():
+        with self.assertRaisesRegex(ValidationError, "cannot be used"), self.cr.savepoint():
             self.rule.step_ids[0].with_user(self.review_admin).write({"domain": hostile})
         self.env.invalidate_all()
         self.assertNotIn(system, self.review_admin.all_group_ids)
@@ -62,7 +62,7 @@ class TestReviewConditions(ReviewCommon):
         self.assertTrue(rule.active)
 
     def test_reminder_rule_condition_has_no_records(self):
-        with self.assertRaisesRegex(ValidationError, "cannot be evaluated"):
+        with self.assertRaisesRegex(ValidationError, "cannot be used"):
             self.env["crm.review.reminder.rule"].with_user(self.review_admin).create(
                 {
                     "name": "Hostile reminder",

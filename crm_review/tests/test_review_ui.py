@@ -166,6 +166,12 @@ class TestReviewRuleEditor(ReviewCommon):
         order = self._order()
         action = rule.with_user(self.review_admin).action_simulate()
         wizard_model = self.env[action["res_model"]].with_user(self.review_admin).with_context(**action["context"])
+        # The administrator, a salesperson limited to their own orders, cannot try the rule on another's.
+        with Form(wizard_model) as form:
+            form.res_ref = order
+            self.assertIn("You cannot read this record", form.result)
+            self.assertNotIn("Rita Reviewer", form.result)
+        self.review_admin.group_ids = [Command.link(self.env.ref("sales_team.group_sale_salesman_all_leads").id)]
         with Form(wizard_model) as form:
             self.assertEqual(form.submitter_id, self.review_admin)
             form.res_ref = order

@@ -399,22 +399,240 @@ class TestSecurityAttacks(HttpCase):
 
     def test_conditions_with_ids_and_dates_keep_working(self):
         condition = (
-            "[('client_order_ref', '=', str(uid) + 'x' * 10), ('company_id', 'in', company_ids),"
+            "[('client_order_ref', '=', 'ids and dates'), ('user_id', '=', uid), ('company_id', 'in', company_ids),"
             " ('company_id', '=', company_id),"
             " ('date_order', '>=', (context_today() - relativedelta(days=30)).strftime('%Y-%m-%d'))]"
         )
         [rule_id] = self.json2(self.review_admin, "crm.review.rule", "create", vals_list=[self._rule_vals(condition)])
         self.assertEqual(self.env["crm.review.rule"].browse(rule_id).domain, condition)
-        values = {"partner_id": self.customer.id, "client_order_ref": f"{self.salesman.id}xxxxxxxxxx"}
+        values = {"partner_id": self.customer.id, "client_order_ref": "ids and dates"}
         order_id = self.xmlrpc(self.salesman, "sale.order", "create", values)
         [read] = self.xmlrpc(self.salesman, "sale.order", "read", [order_id], ["review_required"])
-        self.assertTrue(read["review_required"], "the condition matches the user's own reference")
+        self.assertTrue(read["review_required"], "the condition matches the user's own order")
         # The same reference on another salesperson's order: uid is the user asking.
         other_id = self.json2(self.salesman2, "sale.order", "create", vals_list=[values])[0]
         [read] = self.json2(self.salesman2, "sale.order", "read", ids=[other_id], fields=["review_required"])
-        self.assertFalse(read["review_required"])
+        self.assertTrue(read["review_required"], "uid is the user asking: salesman2 asks about their own order")
         self.xmlrpc(self.salesman, "sale.order", "action_review_submit", [order_id])
         self.assertEqual(self.env["sale.order"].browse(order_id).review_state, "pending")
+
+    # ------------------------------------------------------------------
+    # Conditions are parsed, never run (second pass)
+    # ------------------------------------------------------------------
+
+    def test_condition_format_string_is_no_oracle(self):
+        """A format string walking to Odoo's configuration is refused, and the same way for every guess."""
+        password = "{0.__init__.__globals__[__builtins__]}"
+        refusals = []
+        for guess in ("a", "b"):
+            domain = f"[('name', '=', '{password}'.format(relativedelta) == '{guess}')]"
+            with self.assertRefused(ValidationError, "cannot be used: .format: is not allowed", self.rule) as outcome:
+                self.json2(self.review_admin, "crm.review.rule", "create", vals_list=[self._rule_vals(domain)])
+            refusals.append(outcome.refusal.message.replace(domain, "<condition>"))
+            with self.assertRefused(ValidationError, ".format: is not allowed", self.rule):
+                self.xmlrpc(self.review_admin, "crm.review.rule", "write", self.rule.ids, {"domain": domain})
+        self.assertEqual(refusals[0], refusals[1], "the refusal tells nothing about the guess")
+        admin_password = self.env["ir.config_parameter"].sudo().get_param("database.secret")
+        self.assertNotIn(admin_password, "".join(refusals))
+
+    def test_condition_cannot_stall_the_server(self):
+        """time.sleep and huge powers are refused when saved: nothing is evaluated, at save or at submission."""
+        step = self.rule.step_ids[0]
+        for hostile, construct in (
+            ("[('amount_total', '>', time.sleep(30))]", ".sleep"),
+            ("[('amount_total', '>', 10**10**7)]", "**"),
+            ("[('client_order_ref', 'in', ['x'] * 10**8)]", "*"),
+        ):
+            with self.subTest(condition=hostile):
+                with self.assertRefused(ValidationError, f"{construct}: is not allowed", self.rule):
+                    self.json2(self.review_admin, "crm.review.rule", "create", vals_list=[self._rule_vals(hostile)])
+                with self.assertRefused(ValidationError, f"{construct}: is not allowed", step):
+                    self.xmlrpc(self.review_admin, "crm.review.step", "write", step.ids, {"domain": hostile})
+                with self.assertRefused(ValidationError, f"{construct}: is not allowed", self.reminder_rule):
+                    self.xmlrpc(
+                        self.review_admin,
+                        "crm.review.reminder.rule",
+                        "write",
+                        self.reminder_rule.ids,
+                        {"domain": hostile},
+                    )
+
+    def test_simulate_tells_nothing_about_records_one_cannot_read(self):
+        """A review administrator without sales rights cannot learn an order's token through Simulate."""
+        admin_no_sales = self._user("atk_revadmin_ns", "crm_review.group_review_manager", "Nia NoSales")
+        self.api_keys[admin_no_sales.id] = (
+            self.env["res.users.apikeys"]
+            .with_user(admin_no_sales)
+            ._generate(None, "attack", datetime.now() + timedelta(hours=1))
+        )
+        order = self.order_plain.sudo()
+        order._portal_ensure_token()
+        results = []
+        for guess in (order.access_token, "wrong-token"):
+            vals = self._rule_vals(f"[('access_token', '=', {guess!r})]")
+            vals["active"] = False
+            [rule_id] = self.json2(admin_no_sales, "crm.review.rule", "create", vals_list=[vals])
+            [wizard_id] = self.json2(
+                admin_no_sales,
+                "crm.review.simulate",
+                "create",
+                vals_list=[{"rule_id": rule_id, "res_ref": f"sale.order,{order.id}", "submitter_id": self.salesman.id}],
+            )
+            [read] = self.json2(admin_no_sales, "crm.review.simulate", "read", ids=[wizard_id], fields=["result"])
+            results.append(read["result"])
+        self.assertIn("You cannot read this record", results[0])
+        self.assertEqual(results[0], results[1], "Simulate answers the same whatever the guess")
+
+    # ------------------------------------------------------------------
+    # Rights re-checked where decisions run
+    # ------------------------------------------------------------------
+
+    def _take_reviewer_access(self, user):
+        """``user`` keeps reading every order (all leads) but loses the Reviewer access."""
+        user.sudo().write(
+            {
+                "group_ids": [
+                    Command.unlink(self.env.ref("crm_review.group_review_reviewer").id),
+                    Command.link(self.env.ref("sales_team.group_sale_salesman_all_leads").id),
+                ]
+            }
+        )
+        self.env.flush_all()
+        self.assertFalse(user._review_is_reviewer())
+
+    def test_reviewer_who_lost_the_access_cannot_decide(self):
+        self._take_reviewer_access(self.reviewer)
+        [read] = self.json2(self.reviewer, "sale.order", "read", ids=self.order.ids, fields=["review_can_decide"])
+        self.assertFalse(read["review_can_decide"], "no decision offered")
+        found = self.xmlrpc(self.reviewer, "sale.order", "search", [("review_to_me", "=", True)])
+        self.assertNotIn(self.order.id, found, "not in 'To review by me'")
+        with self.assertRefused(AccessError, "you do not have the Reviewer access", self.order):
+            self.xmlrpc(self.reviewer, "sale.order", "action_review_approve", self.order.ids)
+        with self.assertRefused(AccessError, "you do not have the Reviewer access", self.order):
+            self.json2(self.reviewer, "sale.order", "action_review_approve", ids=self.order.ids)
+        # The reject wizard asks the same engine.
+        [wizard_id] = self.json2(
+            self.reviewer,
+            "crm.review.reject",
+            "create",
+            vals_list=[{"res_model": "sale.order", "res_ids": str(self.order.ids), "reason_id": self.reason.id}],
+        )
+        with self.assertRefused(AccessError, "you do not have the Reviewer access", self.order):
+            self.json2(self.reviewer, "crm.review.reject", "action_confirm", ids=[wizard_id])
+
+    def test_reviewer_who_lost_the_access_cannot_approve_from_the_email(self):
+        link = self._pending_line(self.order)._review_approve_link(self.reviewer)
+        self._take_reviewer_access(self.reviewer)
+        self.authenticate(self.reviewer.login, self.reviewer.login)
+        with self.assertUnchanged(self.order):
+            page = self.url_open(link)
+            self.assertEqual(page.status_code, 200)
+            self.assertNotIn('method="post"', page.text, "no Approve button")
+            self.assertIn("Reviewer access", page.text)
+            query = parse_qs(urlsplit(link).query)
+            csrf = re.search(r'csrf_token: "([^"]+)"', page.text).group(1)
+            posted = self.url_open(
+                urlsplit(link).path,
+                data={"csrf_token": csrf, "user_id": query["user_id"][0], "token": query["token"][0]},
+            )
+            self.assertIn("Reviewer access", posted.text)
+
+    def test_decision_actions_run_as_the_deciding_user(self):
+        """A step's server action runs with the reviewer's rights, not the superuser's."""
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Stamp the reference",
+                "model_id": self.sale_model_id,
+                "state": "code",
+                "code": "records.write({'client_order_ref': 'stamped'})",
+            }
+        )
+        self.rule.step_ids[0].action_approved_id = action
+        # The reviewer reads the order through the review, and may not write it.
+        with self.assertRefused(AccessError, "cannot run as you", self.order):
+            self.xmlrpc(self.reviewer, "sale.order", "action_review_approve", self.order.ids)
+        # A reviewer who may write every order runs it.
+        self.reviewer.sudo().group_ids = [Command.link(self.env.ref("sales_team.group_sale_salesman_all_leads").id)]
+        self.xmlrpc(self.reviewer, "sale.order", "action_review_approve", self.order.ids)
+        self.assertEqual(self.order.client_order_ref, "stamped")
+        self.assertEqual(self.order.write_uid, self.reviewer, "written as the reviewer")
+
+    def test_decision_actions_belong_to_the_rule_model(self):
+        partner_action = self.env["ir.actions.server"].create(
+            {
+                "name": "Partner action",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "state": "code",
+                "code": "records.write({'comment': 'x'})",
+            }
+        )
+        with self.assertRefused(ValidationError, "must be actions of", self.rule):
+            self.json2(
+                self.review_admin,
+                "crm.review.rule",
+                "write",
+                ids=self.rule.ids,
+                vals={"action_approved_id": partner_action.id},
+            )
+        step = self.rule.step_ids[0]
+        with self.assertRefused(ValidationError, "must be actions of", step):
+            self.xmlrpc(
+                self.review_admin, "crm.review.step", "write", step.ids, {"action_rejected_id": partner_action.id}
+            )
+
+    def test_read_only_reviewer_cannot_reopen_an_approved_order(self):
+        self.xmlrpc(self.reviewer, "sale.order", "action_review_approve", self.order.ids)
+        self.xmlrpc(self.reviewer2, "sale.order", "action_review_approve", self.order.ids)
+        self.assertEqual(self.order.review_state, "approved")
+        # The reviewer reads the order through its review, and may not edit it.
+        with self.assertRefused(AccessError, "needs the right to edit it", self.order):
+            self.json2(self.reviewer, "sale.order", "action_review_submit", ids=self.order.ids)
+        with self.assertRefused(AccessError, "needs the right to edit it", self.order):
+            self.xmlrpc(self.reviewer2, "sale.order", "action_review_submit", self.order.ids)
+
+    def test_salesperson_without_contact_rights_cannot_submit_or_recall_a_customer(self):
+        self.env["crm.review.rule"].create(
+            {
+                "name": "Attack: customers",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "domain": "[('ref', '=', 'rights')]",
+                "step_ids": [Command.create({"name": "Credit", "user_ids": [Command.set(self.reviewer.ids)]})],
+            }
+        )
+        customer = self.env["res.partner"].create({"name": "Rights customer", "ref": "rights"})
+        with self.assertRefused(AccessError, "needs the right to edit it", customer):
+            self.xmlrpc(self.salesman, "res.partner", "action_review_submit", customer.ids)
+        # Submitted while they could edit contacts; the right is gone since.
+        partner_manager = self.env.ref("base.group_partner_manager")
+        self.salesman.sudo().group_ids = [Command.link(partner_manager.id)]
+        self.xmlrpc(self.salesman, "res.partner", "action_review_submit", customer.ids)
+        self.assertEqual(customer.review_state, "pending")
+        self.salesman.sudo().group_ids = [Command.unlink(partner_manager.id)]
+        with self.assertRefused(AccessError, "needs the right to edit it", customer):
+            self.json2(self.salesman, "res.partner", "action_review_recall", ids=customer.ids)
+        # A review administrator recalls what they may read.
+        self.json2(self.review_admin, "res.partner", "action_review_recall", ids=customer.ids)
+        self.assertEqual(customer.review_state, "draft")
+
+    def test_to_review_by_me_agrees_with_deciding_for_shared_contacts(self):
+        """Substitutes off in the company the user works in: a shared contact is neither listed nor decidable."""
+        self.env["crm.review.rule"].create(
+            {
+                "name": "Attack: shared contacts",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "domain": "[('ref', '=', 'shared')]",
+                "step_ids": [Command.create({"name": "Contacts", "user_ids": [Command.set(self.reviewer.ids)]})],
+            }
+        )
+        contact = self.env["res.partner"].create({"name": "Shared contact", "ref": "shared", "company_id": False})
+        contact.action_review_submit()
+        self._set_substitute(self.reviewer, self.substitute)
+        self.company.review_delegation = False
+        self.company_b.review_delegation = True
+        found = self.xmlrpc(self.substitute, "res.partner", "search", [("review_to_me", "=", True)])
+        self.assertNotIn(contact.id, found, "not listed: the substitute could not decide it")
+        with self.assertRefused(AccessError, "not a reviewer", contact):
+            self.xmlrpc(self.substitute, "res.partner", "action_review_approve", contact.ids)
 
     # ------------------------------------------------------------------
     # Own documents stay own documents (Billing does not widen them)
@@ -890,6 +1108,12 @@ class TestSecurityAttacks(HttpCase):
             )
 
     def test_recall_of_someone_elses_submission_refused(self):
+        # The reviewer reads the order, may not edit it...
+        with self.assertRefused(AccessError, "needs the right to edit it", self.order):
+            self.xmlrpc(self.reviewer, "sale.order", "action_review_recall", self.order.ids)
+        # ... and a salesperson who may edit every order did not submit it.
+        all_orders = self.env.ref("sales_team.group_sale_salesman_all_leads")
+        self.reviewer.sudo().group_ids = [Command.link(all_orders.id)]
         with self.assertRefused(AccessError, "who submitted", self.order):
             self.xmlrpc(self.reviewer, "sale.order", "action_review_recall", self.order.ids)
         with self.assertRefused(AccessError, NO_RULE_ACCESS % "read", self.order):

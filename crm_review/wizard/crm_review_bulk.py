@@ -54,16 +54,11 @@ class CrmReviewBulk(models.AbstractModel):
         for record in records - readable:
             refused[record] = self.env._("You cannot read %(record)s.", record=record.sudo().display_name)
         if action == "approve":
-            pending = Review._review_pending_by_record(Review._review_lines_of(readable))
-            user = self.env.user
-            substituted = user._review_substituted_users()
-            for record in readable:
-                line = pending.get(record.id)
-                if not line:
-                    refused[record] = Review._review_no_pending_step_text(record)
-                elif not line._review_acting_for(user, substituted):
-                    refused[record] = line._review_refusal_reason(record, user, substituted)
-                elif line.comment_required:
+            allowed, policy_refused = Review._review_decision_policy(readable, Review._review_lines_of(readable))
+            refused.update({record: message for record, (_error, message) in policy_refused.items()})
+            for record in readable.filtered(lambda r: r.id in allowed):
+                line = allowed[record.id][0]
+                if line.comment_required:
                     refused[record] = self.env._(
                         "Step %(step)s of %(record)s needs a comment: approve it from the record.",
                         step=line._review_step_name(),

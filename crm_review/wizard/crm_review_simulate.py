@@ -1,6 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
 
 
 class CrmReviewSimulate(models.TransientModel):
@@ -42,6 +43,19 @@ class CrmReviewSimulate(models.TransientModel):
         for wizard in self:
             wizard.result = wizard._simulate()
 
+    def _simulate_refusal(self, rule, record):
+        """Why the user may not try ``rule`` on ``record``: the record, or a field a condition reads,
+        is hidden from them. Trying would tell, one guess at a time, what they cannot read."""
+        if not record.exists() or not record.with_env(self.env).has_access("read"):
+            return self.env._("You cannot read this record: pick one you may read.")
+        Rule = self.env["crm.review.rule"]
+        try:
+            for text in [rule.domain, *rule.step_ids.filtered("domain").mapped("domain")]:
+                Rule._check_condition_access(Rule._parse_domain(text, rule.model), rule.model)
+        except (AccessError, ValidationError):
+            return self.env._("The conditions of this rule read fields you may not read: it cannot be tried by you.")
+        return False
+
     def _simulate(self):
         rule = self.rule_id
         record = self.res_ref
@@ -49,6 +63,9 @@ class CrmReviewSimulate(models.TransientModel):
             return False
         if record._name != rule.model:
             return Markup("<p>%s</p>") % self.env._("Pick a record of %(model)s.", model=rule.model_id.name)
+        refusal = self._simulate_refusal(rule, record)
+        if refusal:
+            return Markup("<div class='alert alert-danger' role='alert'>%s</div>") % refusal
         matches = rule.with_context(active_test=False)._applicable_to(record)
         if not matches:
             return Markup("<p>%s</p>") % self.env._(
