@@ -538,8 +538,11 @@ class CrmReviewRule(models.Model):
 
         The reviewers of every step are fixed at submission, so the whole route
         is known from the start. A resubmission after a rejection keeps the
-        approved steps (continue mode) unless one of the rules asks to restart
-        from the first step. The first step left to decide is pending at once.
+        approved steps that still apply to the record as it is now (continue
+        mode) unless one of the rules asks to restart from the first step; the
+        other steps are planned afresh (a step skipped before is reviewed if
+        the fixed record now matches its condition). The first step left to
+        decide is pending at once.
         :param previous: current lines of the records (of their last submission)
         """
         Review = self.env["crm.review"].sudo()
@@ -555,14 +558,13 @@ class CrmReviewRule(models.Model):
             keep = Review
             restart = any(self._rule_info(spec.rule_id).resubmit_mode == "restart" for spec, _applies in steps)
             if record.review_state == "rejected" and not restart:
-                keep = previous_by_record.get(record.id, Review).filtered(
-                    lambda line: line.state in ("approved", "skipped")
-                )
+                keep = previous_by_record.get(record.id, Review).filtered(lambda line: line.state == "approved")
             kept = {line.step_id.id: line for line in keep}
             opened = False
             company = record.company_id if "company_id" in record._fields else self.env["res.company"]
             for position, (spec, applies) in enumerate(steps, start=1):
-                if spec.id in kept:
+                # An approval stands only for a step that still applies: the record may have changed since.
+                if applies and spec.id in kept:
                     kept[spec.id].write({"position": position, "submission": submission[record.id]})
                     carried |= kept[spec.id]
                     continue
