@@ -355,8 +355,7 @@ class CrmReview(models.Model):
     def _review_delegation_allowed(self):
         """Substitutes may decide on this line (Settings › Reviews of its company)."""
         self.ensure_one()
-        company = self.company_id or self.env.company
-        return company.sudo().review_delegation
+        return self.env["res.company"]._review_setting_by_record(self, "review_delegation")[self.id]
 
     @api.model
     def _review_fallback_reviewers(self, company, exclude=None):
@@ -405,10 +404,8 @@ class CrmReview(models.Model):
         substituted = user._review_substituted_users()
         waiting_for = Domain("waiting_reviewer_ids", "in", user.ids)
         if substituted:
-            delegating = self.env["res.company"].sudo().search([("review_delegation", "=", True)])
-            waiting_for |= Domain("waiting_reviewer_ids", "in", substituted.ids) & Domain(
-                "company_id", "in", [*delegating.ids, False]
-            )
+            delegating = self.env["res.company"]._review_setting_domain(self._name, "review_delegation")
+            waiting_for |= Domain("waiting_reviewer_ids", "in", substituted.ids) & delegating
         return (
             Domain("state", "=", "pending")
             & waiting_for

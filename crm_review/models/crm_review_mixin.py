@@ -104,8 +104,10 @@ class CrmReviewMixin(models.AbstractModel):
     def _search_review_required(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on %(field)s.", field="review_required"))
-        specs = self.env["crm.review.rule"]._active_rule_specs(self._name)
-        domain = Domain.OR(domain for _rule_id, domain in specs) if specs else Domain.FALSE
+        Rule = self.env["crm.review.rule"]
+        specs = Rule._rule_specs(self._name)
+        # The switch of each record's company, as ``_rules_for`` reads it: one domain for every company.
+        domain = Rule._review_switched_on_domain(self._name) & Domain.OR(domain for _rule_id, domain in specs)
         return domain if (operator == "=") == value else ~domain
 
     def _review_lines(self, lock=False):

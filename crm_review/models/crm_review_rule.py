@@ -6,6 +6,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools.safe_eval import datetime, dateutil, safe_eval, time
 
+from .res_company import REVIEW_SWITCHES
+
 # Bounds of a rule's delays and counts: beyond them a date or a counter would overflow.
 MAX_DELAY_HOURS = 24 * 366
 MAX_COUNT = 1000
@@ -336,16 +338,33 @@ class CrmReviewRule(models.Model):
         return tuple((rule.id, rule._get_record_domain()) for rule in rules)
 
     @api.model
-    def _active_rule_specs(self, model_name):
-        """(rule id, domain) of a model's active rules, none when its review is off in Settings."""
-        if model_name in self.env["res.config.settings"]._crm_review_disabled_models():
-            return ()
-        return self._rule_specs(model_name)
+    def _review_switched_on(self, records):
+        """Records whose company reviews their model (Settings › Reviews, the record's company)."""
+        field_name = REVIEW_SWITCHES.get(records._name)
+        if not field_name or not records:
+            return records
+        switched_on = self.env["res.company"]._review_setting_by_record(records, field_name)
+        return records.filtered(lambda record: switched_on[record.id])
+
+    @api.model
+    def _review_switched_on_domain(self, model_name):
+        """Search form of ``_review_switched_on``: records whose company reviews their model."""
+        field_name = REVIEW_SWITCHES.get(model_name)
+        if not field_name:
+            return Domain.TRUE
+        return self.env["res.company"]._review_setting_domain(model_name, field_name)
 
     @api.model
     def _rules_for(self, records):
-        """Active rules of the records' model that apply to them: {rule: records}."""
-        specs = self._active_rule_specs(records._name)
+        """Active rules of the records' model that apply to them: {rule: records}.
+
+        A record whose company switched the review of its model off in Settings
+        needs none, whatever company the user works in.
+        """
+        specs = self._rule_specs(records._name)
+        records = self._review_switched_on(records) if specs else records.browse()
+        if not records:
+            return {}
         return self._match(records, [(self.sudo().browse(rule_id), domain) for rule_id, domain in specs])
 
     @api.model

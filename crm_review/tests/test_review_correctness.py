@@ -6,6 +6,7 @@ Where it is cheap, the user acts over ``/xmlrpc/2`` with their own password, as 
 
 import xmlrpc.client
 
+from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -104,3 +105,89 @@ class TestReviewCorrectness(HttpCase, ReviewCommon):
         current = order.review_ids.filtered("is_current").sorted("position")
         self.assertEqual(current.mapped("state"), ["approved", "pending"], "... and is kept by the next resubmission")
         self.assertEqual(current[0].done_by_id, self.reviewer)
+
+    # ------------------------------------------------------------------
+    # Settings › Reviews of the record's company, not of the session's
+    # ------------------------------------------------------------------
+
+    def _order_in(self, company):
+        return (
+            self.env["sale.order"]
+            .with_user(self.seller_ab)
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": company.id,
+                    "order_line": [
+                        Command.create({"product_id": self.product.id, "product_uom_qty": 1, "price_unit": 2000})
+                    ],
+                }
+            )
+        )
+
+    def _switch_sale_review(self, company_a, company_b):
+        self.company_a.review_sale_enabled = company_a
+        self.company_b.review_sale_enabled = company_b
+        order_a, order_b = self._order_in(self.company_a), self._order_in(self.company_b)
+        # Company A is the current company, B the other one selected.
+        in_a_and_b = (
+            self.env["sale.order"]
+            .with_user(self.seller_ab)
+            .with_context(allowed_company_ids=[self.company_a.id, self.company_b.id])
+        )
+        return order_a.with_env(in_a_and_b.env), order_b.with_env(in_a_and_b.env)
+
+    def test_sale_review_off_in_the_current_company_on_in_the_orders(self):
+        order_a, order_b = self._switch_sale_review(company_a=False, company_b=True)
+        self.assertTrue(order_b.review_required)
+        self.assertFalse(order_a.review_required)
+        Order = order_a.browse()
+        both = [("id", "in", (order_a | order_b).ids)]
+        self.assertEqual(Order.search([*both, ("review_required", "=", True)]), order_b)
+        self.assertEqual(Order.search([*both, ("review_required", "=", False)]), order_a)
+        context = {"allowed_company_ids": [self.company_a.id, self.company_b.id]}
+        self.assertRpcRefused(
+            "has not been submitted", self.seller_ab, "sale.order", "action_confirm", [order_b.id], context=context
+        )
+        self.assertEqual(order_b.state, "draft")
+        self.rpc(self.seller_ab, "sale.order", "action_confirm", [order_a.id], context=context)
+        self.assertEqual(order_a.state, "sale")
+
+    def test_sale_review_on_in_the_current_company_off_in_the_orders(self):
+        order_a, order_b = self._switch_sale_review(company_a=True, company_b=False)
+        self.assertTrue(order_a.review_required)
+        self.assertFalse(order_b.review_required)
+        Order = order_a.browse()
+        both = [("id", "in", (order_a | order_b).ids)]
+        self.assertEqual(Order.search([*both, ("review_required", "=", True)]), order_a)
+        self.assertEqual(Order.search([*both, ("review_required", "=", False)]), order_b)
+        with self.assertRaisesRegex(UserError, "has not been submitted"):
+            order_a.action_confirm()
+        order_b.action_confirm()
+        self.assertEqual(order_b.state, "sale", "company B does not review its orders")
+
+    def test_shared_contact_follows_the_current_company_switch(self):
+        self.env["crm.review.rule"].create(
+            {
+                "name": "Companies",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "domain": "[('is_company', '=', True)]",
+                "step_ids": [Command.create({"name": "Credit", "user_ids": [Command.set(self.reviewer.ids)]})],
+            }
+        )
+        self.company_a.review_partner_enabled = False
+        shared, of_b = self.env["res.partner"].create(
+            [
+                {"name": "Shared Co", "is_company": True, "company_id": False},
+                {"name": "B Co", "is_company": True, "company_id": self.company_b.id},
+            ]
+        )
+        Partner = self.env["res.partner"].with_user(self.seller_ab)
+        in_a = Partner.with_context(allowed_company_ids=[self.company_a.id, self.company_b.id])
+        in_b = Partner.with_context(allowed_company_ids=[self.company_b.id, self.company_a.id])
+        both = [("id", "in", (shared | of_b).ids), ("review_required", "=", True)]
+        self.assertEqual(in_a.search(both), of_b, "from company A: B's contact only")
+        self.assertEqual(in_b.search(both), shared | of_b, "from company B: the shared contact too")
+        self.assertEqual([p.review_required for p in in_a.browse((shared | of_b).ids)], [False, True])
+        self.assertEqual([p.review_required for p in in_b.browse((shared | of_b).ids)], [True, True])
