@@ -662,8 +662,12 @@ class CrmReview(models.Model):
 
     @api.model
     def _review_reset_on_key_change(self, records, touched):
-        """Send approved ``records`` whose key fields among ``touched`` changed back to draft (重新审核)."""
-        approved = records.filtered(lambda r: r.review_state == "approved")
+        """Send approved ``records`` whose key fields among ``touched`` changed back to draft (重新审核).
+
+        Only records whose review can still change (``_review_resettable``): a
+        confirmed order is past its review, whatever is edited on it afterwards.
+        """
+        approved = records._review_resettable().filtered(lambda r: r.review_state == "approved")
         if not approved:
             return
         key_fields = self.env["crm.review.rule"]._review_key_fields_by_record(approved)

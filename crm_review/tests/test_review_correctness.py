@@ -191,3 +191,37 @@ class TestReviewCorrectness(HttpCase, ReviewCommon):
         self.assertEqual(in_b.search(both), shared | of_b, "from company B: the shared contact too")
         self.assertEqual([p.review_required for p in in_a.browse((shared | of_b).ids)], [False, True])
         self.assertEqual([p.review_required for p in in_b.browse((shared | of_b).ids)], [True, True])
+
+    # ------------------------------------------------------------------
+    # After confirmation the review is over
+    # ------------------------------------------------------------------
+
+    def test_editing_a_confirmed_order_keeps_its_approval(self):
+        order = self._approved_order()
+        order.with_user(self.salesman).action_confirm()
+        # The order form saves its lines through the order: (0, 0, values) is Command.create over the wire.
+        new_line = {"product_id": self.product.id, "product_uom_qty": 2, "price_unit": 3000}
+        self.rpc(self.salesman, "sale.order", "write", [order.id], {"order_line": [[0, 0, new_line]]})
+        first = order.order_line[0]
+        order.with_user(self.salesman).write({"order_line": [Command.update(first.id, {"product_uom_qty": 4})]})
+        first.with_user(self.salesman).price_unit = 2500
+        self.assertEqual(len(order.order_line), 2)
+        self.assertEqual(order.review_state, "approved")
+        self.assertEqual(order.review_ids.filtered("is_current").mapped("state"), ["approved", "approved"])
+        self.assertNotIn("reset", self._log_actions(order))
+        self.assertFalse(order._review_blocking_records(), "no new review is needed")
+
+    def test_editing_an_approved_quotation_through_the_order_needs_a_new_review(self):
+        order = self._approved_order()
+        new_line = {"product_id": self.product.id, "product_uom_qty": 2, "price_unit": 3000}
+        self.rpc(self.salesman, "sale.order", "write", [order.id], {"order_line": [[0, 0, new_line]]})
+        self.assertEqual(order.review_state, "draft")
+        self.assertEqual(self._log_actions(order)[0], "reset")
+
+    def test_a_cancelled_order_changed_meanwhile_needs_a_new_review(self):
+        order = self._approved_order()
+        order.with_user(self.salesman)._action_cancel()
+        order.order_line.with_user(self.salesman).price_unit = 90000
+        self.assertEqual(order.review_state, "draft", "it can become a quotation again")
+        order.with_user(self.salesman).action_draft()
+        self.assertRpcRefused("has not been submitted", self.salesman, "sale.order", "action_confirm", [order.id])
