@@ -6,6 +6,7 @@ Where it is cheap, the user acts over ``/xmlrpc/2`` with their own password, as 
 
 import xmlrpc.client
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -225,3 +226,27 @@ class TestReviewCorrectness(HttpCase, ReviewCommon):
         self.assertEqual(order.review_state, "draft", "it can become a quotation again")
         order.with_user(self.salesman).action_draft()
         self.assertRpcRefused("has not been submitted", self.salesman, "sale.order", "action_confirm", [order.id])
+
+    # ------------------------------------------------------------------
+    # A step waiting for someone is work for today
+    # ------------------------------------------------------------------
+
+    def test_review_and_fix_todos_are_due_today(self):
+        self.rule.reminder_after_hours = 48
+        # Far east of the server: "tomorrow" for the server clock is often already today there.
+        (self.reviewer | self.salesman).tz = "Pacific/Kiritimati"
+        order = self._order()
+        self.rpc(self.salesman, "sale.order", "action_review_submit", [order.id])
+        todo = self._review_activities(order, self.reviewer)
+        today = fields.Date.context_today(self.reviewer.with_context(tz="Pacific/Kiritimati"))
+        self.assertEqual(todo.date_deadline, today)
+        [values] = self.rpc(self.reviewer, "mail.activity", "read", [todo.id], ["state", "date_deadline"])
+        self.assertEqual(values["state"], "today", "the activity menu lists it under Today")
+        line = order.review_ids.filtered(lambda line: line.state == "pending")
+        hours = (line.next_reminder_at - line.pending_since).total_seconds() / 3600
+        self.assertEqual(hours, 48, "the reminders still follow the rule")
+        self._reject(order, self.reviewer)
+        fix = self._review_activities(order, self.salesman, xmlid="crm_review.mail_activity_type_review_fix")
+        self.assertEqual(fix.date_deadline, today)
+        [values] = self.rpc(self.salesman, "mail.activity", "read", [fix.id], ["state"])
+        self.assertEqual(values["state"], "today")
