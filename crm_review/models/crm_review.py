@@ -360,8 +360,7 @@ class CrmReview(models.Model):
         works in, as its search twin in ``_review_acting_domain`` does.
         """
         self.ensure_one()
-        company = self.company_id or self.env.company
-        return company.sudo().review_delegation
+        return self.env["res.company"]._review_setting_by_record(self, "review_delegation")[self.id]
 
     @api.model
     def _review_fallback_reviewers(self, company, exclude=None):
@@ -412,12 +411,8 @@ class CrmReview(models.Model):
         substituted = user._review_substituted_users()
         waiting_for = Domain("waiting_reviewer_ids", "in", user.ids)
         if substituted:
-            delegating = self.env["res.company"].sudo().search([("review_delegation", "=", True)])
-            # Lines without company follow the company the user works in (``_review_delegation_allowed``).
-            shared = [False] if self.env.company in delegating else []
-            waiting_for |= Domain("waiting_reviewer_ids", "in", substituted.ids) & Domain(
-                "company_id", "in", [*delegating.ids, *shared]
-            )
+            delegating = self.env["res.company"]._review_setting_domain(self._name, "review_delegation")
+            waiting_for |= Domain("waiting_reviewer_ids", "in", substituted.ids) & delegating
         return (
             Domain("state", "=", "pending")
             & waiting_for
@@ -725,8 +720,12 @@ class CrmReview(models.Model):
 
     @api.model
     def _review_reset_on_key_change(self, records, touched):
-        """Send approved ``records`` whose key fields among ``touched`` changed back to draft (重新审核)."""
-        approved = records.filtered(lambda r: r.review_state == "approved")
+        """Send approved ``records`` whose key fields among ``touched`` changed back to draft (重新审核).
+
+        Only records whose review can still change (``_review_resettable``): a
+        confirmed order is past its review, whatever is edited on it afterwards.
+        """
+        approved = records._review_resettable().filtered(lambda r: r.review_state == "approved")
         if not approved:
             return
         key_fields = self.env["crm.review.rule"]._review_key_fields_by_record(approved)
@@ -979,18 +978,17 @@ class CrmReview(models.Model):
     def _review_schedule_activities(self):
         """One "Review" to-do per waiting reviewer of each pending line, created in one batch.
 
-        Due when the step is due (today when the rule sets no reminder delay),
-        in the reviewer's time zone. Reviewers who asked for an email get one
-        from the notification job (``_cron_notify_new_steps``), started as soon
-        as the transaction commits.
+        Due the day the step opens, in the reviewer's time zone: a step waiting
+        for someone is work for today (Odoo's activity menu lists it), while
+        the reminders follow the rule's delay (``next_reminder_at``). Reviewers
+        who asked for an email get one from the notification job
+        (``_cron_notify_new_steps``), started as soon as the transaction commits.
         """
         notifier = self.env["crm.review.notifier"]
         type_id = notifier._type_id("review")
-        now = fields.Datetime.now()
         vals_list = []
         new_steps = defaultdict(list)
         for line in self:
-            hours = (line.next_reminder_at - now).total_seconds() / 3600 if line.next_reminder_at else 0
             for user in line._review_waiting_reviewers():
                 new_steps[user].append(line.id)
                 vals_list.append(
@@ -1002,7 +1000,7 @@ class CrmReview(models.Model):
                         "summary": self.env._(
                             "Review: %(step)s", step=line.with_context(lang=user.lang)._review_step_name()
                         ),
-                        "date_deadline": notifier._due_date(max(hours, 0), user),
+                        "date_deadline": notifier._due_date(0, user),
                     }
                 )
         todos = notifier._create_todos(vals_list)
@@ -1017,7 +1015,10 @@ class CrmReview(models.Model):
         return todos
 
     def _review_schedule_fix_activities(self, reason, note):
-        """A "Fix and resubmit" to-do for the submitter of each rejected line, with the reason's guidance."""
+        """A "Fix and resubmit" to-do for the submitter of each rejected line, with the reason's guidance.
+
+        Due today in the submitter's time zone: the record waits for them.
+        """
         notifier = self.env["crm.review.notifier"]
         vals_list = []
         for line in self:
@@ -1030,14 +1031,13 @@ class CrmReview(models.Model):
                 body += Markup("<p>%s</p>") % reason_text.guidance
             if note:
                 body += Markup("<p>%s</p>") % note
-            delay = self.env["crm.review.rule"]._rule_info(line.rule_id.id).reminder_after_hours
             vals_list.append(
                 {
                     "res_model": line.res_model,
                     "res_id": line.res_id,
                     "activity_type_id": notifier._type_id("fix"),
                     "user_id": submitter.id,
-                    "date_deadline": notifier._due_date(delay, submitter),
+                    "date_deadline": notifier._due_date(0, submitter),
                     "summary": self.with_context(lang=submitter.lang).env._("Fix and resubmit"),
                     "note": body,
                 }

@@ -104,8 +104,10 @@ class CrmReviewMixin(models.AbstractModel):
     def _search_review_required(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on %(field)s.", field="review_required"))
-        specs = self.env["crm.review.rule"]._active_rule_specs(self._name)
-        domain = Domain.OR(domain for _rule_id, domain in specs) if specs else Domain.FALSE
+        Rule = self.env["crm.review.rule"]
+        specs = Rule._rule_specs(self._name)
+        # The switch of each record's company, as ``_rules_for`` reads it: one domain for every company.
+        domain = Rule._review_switched_on_domain(self._name) & Domain.OR(domain for _rule_id, domain in specs)
         return domain if (operator == "=") == value else ~domain
 
     def _review_lines(self, lock=False):
@@ -228,10 +230,20 @@ class CrmReviewMixin(models.AbstractModel):
             self.env["crm.review.rule"]._review_check_key_fields_editable(self, {lines_field})
 
     def _review_on_lines_changed(self, lines_field):
-        """A line change on an approved record needs a new review."""
+        """A line change on an approved record needs a new review (while its review can still change)."""
         approved = self.filtered(lambda r: r.review_state == "approved")
         if approved and lines_field in self.env["crm.review.rule"]._key_fields_of_model(self._name):
             self.env["crm.review"]._review_reset_on_key_change(approved, {lines_field})
+
+    def _review_resettable(self):
+        """Records whose approval a key-field change still sends back to review.
+
+        Every record by default; a model whose records leave review for good
+        (a confirmed order) keeps those out. Both ways of changing key content,
+        the record's own write and its lines' hooks, go through
+        ``crm.review._review_reset_on_key_change``, which asks this.
+        """
+        return self
 
     # ------------------------------------------------------------------
     # Gating: what the inheriting models' confirm hooks use

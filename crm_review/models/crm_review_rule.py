@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
 
 from ..tools.condition import ConditionError, evaluate_condition
+from .res_company import REVIEW_SWITCHES
 
 # Bounds of a rule's delays and counts: beyond them a date or a counter would overflow.
 MAX_DELAY_HOURS = 24 * 366
@@ -382,16 +383,33 @@ class CrmReviewRule(models.Model):
         return tuple((rule.id, rule._get_record_domain()) for rule in rules)
 
     @api.model
-    def _active_rule_specs(self, model_name):
-        """(rule id, domain) of a model's active rules, none when its review is off in Settings."""
-        if model_name in self.env["res.config.settings"]._crm_review_disabled_models():
-            return ()
-        return self._rule_specs(model_name)
+    def _review_switched_on(self, records):
+        """Records whose company reviews their model (Settings › Reviews, the record's company)."""
+        field_name = REVIEW_SWITCHES.get(records._name)
+        if not field_name or not records:
+            return records
+        switched_on = self.env["res.company"]._review_setting_by_record(records, field_name)
+        return records.filtered(lambda record: switched_on[record.id])
+
+    @api.model
+    def _review_switched_on_domain(self, model_name):
+        """Search form of ``_review_switched_on``: records whose company reviews their model."""
+        field_name = REVIEW_SWITCHES.get(model_name)
+        if not field_name:
+            return Domain.TRUE
+        return self.env["res.company"]._review_setting_domain(model_name, field_name)
 
     @api.model
     def _rules_for(self, records):
-        """Active rules of the records' model that apply to them: {rule: records}."""
-        specs = self._active_rule_specs(records._name)
+        """Active rules of the records' model that apply to them: {rule: records}.
+
+        A record whose company switched the review of its model off in Settings
+        needs none, whatever company the user works in.
+        """
+        specs = self._rule_specs(records._name)
+        records = self._review_switched_on(records) if specs else records.browse()
+        if not records:
+            return {}
         return self._match(records, [(self.sudo().browse(rule_id), domain) for rule_id, domain in specs])
 
     @api.model
@@ -584,8 +602,11 @@ class CrmReviewRule(models.Model):
 
         The reviewers of every step are fixed at submission, so the whole route
         is known from the start. A resubmission after a rejection keeps the
-        approved steps (continue mode) unless one of the rules asks to restart
-        from the first step. The first step left to decide is pending at once.
+        approved steps that still apply to the record as it is now (continue
+        mode) unless one of the rules asks to restart from the first step; the
+        other steps are planned afresh (a step skipped before is reviewed if
+        the fixed record now matches its condition). The first step left to
+        decide is pending at once.
         :param previous: current lines of the records (of their last submission)
         """
         Review = self.env["crm.review"].sudo()
@@ -601,14 +622,13 @@ class CrmReviewRule(models.Model):
             keep = Review
             restart = any(self._rule_info(spec.rule_id).resubmit_mode == "restart" for spec, _applies in steps)
             if record.review_state == "rejected" and not restart:
-                keep = previous_by_record.get(record.id, Review).filtered(
-                    lambda line: line.state in ("approved", "skipped")
-                )
+                keep = previous_by_record.get(record.id, Review).filtered(lambda line: line.state == "approved")
             kept = {line.step_id.id: line for line in keep}
             opened = False
             company = record.company_id if "company_id" in record._fields else self.env["res.company"]
             for position, (spec, applies) in enumerate(steps, start=1):
-                if spec.id in kept:
+                # An approval stands only for a step that still applies: the record may have changed since.
+                if applies and spec.id in kept:
                     kept[spec.id].write({"position": position, "submission": submission[record.id]})
                     carried |= kept[spec.id]
                     continue

@@ -25,11 +25,6 @@ class ResConfigSettings(models.TransientModel):
     module_crm_review_contract = fields.Boolean("Review contracts")
     crm_review_delegation = fields.Boolean(related="company_id.review_delegation", readonly=False)
 
-    @api.model
-    def _crm_review_disabled_models(self):
-        """Models whose review is off in the settings of the current company."""
-        return self.env.company._review_disabled_models()
-
 
 class CrmReviewRule(models.Model):
     _inherit = "crm.review.rule"

@@ -70,9 +70,12 @@ class SaleOrder(models.Model):
                     )
                 )
 
-    def _review_quotations(self):
-        """Orders still quotations: a change of their lines after approval needs a new review."""
-        return self.filtered(lambda o: o.state in ("draft", "sent"))
+    def _review_resettable(self):
+        """Orders not confirmed: once confirmed the review is over, and editing the order does not reopen it.
+
+        A cancelled order may become a quotation again: a change made meanwhile still needs a new review.
+        """
+        return self.filtered(lambda o: o.state != "sale")
 
     def _review_notify_payment_waiting(self, transaction):
         """Tell the reviewers that a payment arrived for an order still waiting for approval."""

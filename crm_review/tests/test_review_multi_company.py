@@ -64,9 +64,8 @@ class TestReviewMultiCompany(ReviewCommon):
         settings_b.execute()
         self.assertEqual((self.company_b.review_reject_limit, self.company_b.review_reminder_max), (7, 5))
         self.assertEqual((self.company_a.review_reject_limit, self.company_a.review_reminder_max), (0, 3))
-        Settings = self.env["res.config.settings"]
-        self.assertEqual(Settings.with_company(self.company_b)._crm_review_disabled_models(), {"sale.order"})
-        self.assertFalse(Settings.with_company(self.company_a)._crm_review_disabled_models())
+        self.assertEqual(self.company_b._review_disabled_models(), {"sale.order"})
+        self.assertFalse(self.company_a._review_disabled_models())
         Rule = self.env["crm.review.rule"]
         self.assertEqual(Rule.with_company(self.company_b).new({}).reject_limit, 7)
         self.assertEqual(Rule.with_company(self.company_a).new({}).reject_limit, 0)

@@ -323,8 +323,8 @@ class TestReviewDailyUseTours(TourScreenshotsMixin, HttpCase, ReviewCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # Reminders off: a step, and its to-do, are due the day they become pending.
-        cls.rule.reminder_after_hours = 0
+        # The rule reminds after a day, as by default: a step and its to-do are still due the day they open.
+        cls.rule.reminder_after_hours = 24
 
     def _current_step(self, order):
         return order.review_ids.filtered(lambda line: line.is_current and line.state == "pending")

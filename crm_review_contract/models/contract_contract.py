@@ -8,6 +8,8 @@ class ContractContract(models.Model):
     _inherit = ["contract.contract", "crm.review.mixin"]
 
     _review_default_key_fields = ("contract_line_ids", "partner_id", "pricelist_id", "line_recurrence")
+    # A contract invoices for as long as it runs, so its review never ends: the mixin's
+    # ``_review_resettable`` (every record) stands, and a change after approval needs a new one.
 
     def _get_contracts_to_invoice_domain(self, date_ref=None):
         """The invoicing cron and the manual wizard skip contracts awaiting approval."""

@@ -24,3 +24,7 @@ class CrmReviewTestDocument(models.Model):
             raise UserError(blocked[0]._review_status_text())
         self.write({"state": "done"})
         return True
+
+    def _review_resettable(self):
+        """A done document is past its review: editing it does not send it back."""
+        return self.filtered(lambda document: document.state == "draft")

@@ -57,6 +57,8 @@ class TestAnyModel(ReviewCommon):
         document.action_done()
         self.assertEqual(document.state, "done")
         self.assertEqual(document.review_log_ids.mapped("action"), ["approve", "approve", "submit"])
+        document.with_user(self.salesman).amount = 900
+        self.assertEqual(document.review_state, "approved", "done: the review is over")
 
     def test_reject_and_key_field_reset(self):
         document = self._document()
