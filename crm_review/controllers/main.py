@@ -30,6 +30,9 @@ class CrmReviewController(http.Controller):
         if line.company_id in companies:
             companies = line.company_id | companies
         record = request.env[line.res_model].with_context(allowed_company_ids=companies.ids).browse(line.res_id)
+        if not record.has_access("read"):
+            # A genuine link, but the user no longer reads the record: nothing of it is shown.
+            return self._review_link_render({"message": self._review_link_unavailable()})
         values["record_url"] = f"/odoo/{line.res_model}/{line.res_id}"
         if request.httprequest.method != "POST":
             values["message"] = self._review_link_refusal(record, line)
@@ -95,13 +98,14 @@ class CrmReviewController(http.Controller):
                 " back): open the record to see where its review stands.",
                 **names,
             )
-        if not record.has_access("read"):
-            return request.env._("You have no access to %(record)s.", record=line.res_name)
         try:
             request.env["crm.review"]._review_decidable(record, chain)  # the engine's rule of who may decide
         except (AccessError, UserError) as error:
             return error.args[0]
         return None
+
+    def _review_link_unavailable(self):
+        return request.env._("This review is not available to you. Open Odoo to see the reviews waiting for you.")
 
     def _review_link_invalid(self):
         return request.env._("This link is not valid. Open the record from Odoo to review it.")

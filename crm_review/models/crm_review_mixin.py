@@ -371,7 +371,12 @@ class CrmReviewMixin(models.AbstractModel):
                     "Send the record back to the submitter or to the previous step, not %(where)r.", where=send_back
                 )
             )
-        reason = reason.sudo().exists() if reason else reason
+        reason = reason.with_env(self.env).exists() if reason else reason
+        # A reason of a company the user does not work in is not in their catalog (shared ones are).
+        if reason and not reason._filtered_access("read"):
+            raise UserError(
+                self.env._("This rejection reason is not in your catalog: choose one of your companies' reasons.")
+            )
         if not reason or reason.reason_type != "reject" or not reason.active:
             raise UserError(self.env._("Choose an active rejection reason from the catalog."))
         chain = self._review_lines(lock=True)

@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -15,6 +16,8 @@ _logger = logging.getLogger(__name__)
 MAX_DAYS = 3650
 # Rolling periods, counted from the last reminder of a record.
 PERIODS = {"daily": relativedelta(days=1), "weekly": relativedelta(weeks=1), "monthly": relativedelta(months=1)}
+# What the reminder job writes on a rule: not a change of the rule, so not a change of who it sends as.
+RUN_FIELDS = {"last_error", "last_run_note"}
 
 
 class CrmReviewReminderRule(models.Model):
@@ -88,11 +91,37 @@ class CrmReviewReminderRule(models.Model):
     channel_email = fields.Boolean("Email")
     channel_sms = fields.Boolean("SMS", help="Needs the SMS app; sent to the recipients' mobile numbers.")
     sms_available = fields.Boolean(compute="_compute_sms_available")
-    template_id = fields.Many2one("mail.template", string="Email template", domain="[('model_id', '=', model_id)]")
+    template_id = fields.Many2one(
+        "mail.template",
+        string="Email template",
+        domain="[('model_id', '=', model_id)]",
+        help="Rendered with the access rights of the person who last changed the rule, never as the system: "
+        "records they cannot read get no email. Only someone who can read the template and modify the "
+        "records it applies to (send an email from their chatter) may save a rule with it.",
+    )
     summary = fields.Char("To-do summary", translate=True)
     note = fields.Html("Message", translate=True, help="Text of the to-do and of the SMS.")
     last_error = fields.Text(readonly=True, copy=False, help="Why the last run of this rule failed.")
+    last_run_note = fields.Text(
+        "Last run",
+        readonly=True,
+        copy=False,
+        help="What the last run left out: a recipient who cannot read a record gets no to-do, email or SMS about it.",
+    )
     sent_ids = fields.One2many("crm.review.reminder.sent", "rule_id", readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        rules._check_template_rights()
+        return rules
+
+    def write(self, vals):
+        result = super().write(vals)
+        # Whoever changes a rule becomes who its emails are rendered as (see _send_emails).
+        if set(vals) - RUN_FIELDS:
+            self._check_template_rights()
+        return result
 
     def _compute_sms_available(self):
         available = hasattr(self.env["mail.thread"], "_message_sms")
@@ -163,6 +192,41 @@ class CrmReviewReminderRule(models.Model):
             if rule.channel_email and not rule.template_id:
                 raise ValidationError(self.env._("Reminder %(rule)s needs an email template.", rule=rule.name))
 
+    @api.constrains("model_id", "template_id")
+    def _check_template(self):
+        """A template of the rule's model: another model's template would render another record."""
+        for rule in self.filtered("template_id"):
+            if rule.template_id.model_id != rule.model_id:
+                raise ValidationError(
+                    self.env._(
+                        "The email template of reminder %(rule)s must be a template of %(model)s.",
+                        rule=rule.name,
+                        model=rule.model_id.name,
+                    )
+                )
+
+    def _check_template_rights(self):
+        """The user saving rules with a template reads the template and may modify the rule's records.
+
+        The template is rendered with their rights (portal links, amounts, PDF reports): a rule sends
+        what they could send from the record's chatter themselves, not more. Checked on save, not as
+        a constraint: constraints run as superuser.
+        """
+        if self.env.su:
+            return
+        for rule in self.filtered("template_id"):
+            if not (
+                rule.template_id.with_env(self.env).has_access("read") and self.env[rule.model].has_access("write")
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Reminder %(rule)s cannot send this email template: you may choose only a template you "
+                        "can read, for records you may modify (%(model)s).",
+                        rule=rule.name,
+                        model=rule.model_id.name,
+                    )
+                )
+
     def _date_window(self, today):
         """First and last date whose reminder may fire ``today``.
 
@@ -231,7 +295,10 @@ class CrmReviewReminderRule(models.Model):
         return records, dates
 
     def _recipients(self, records):
-        """{record id: active internal users to remind}; users and group members allowed in its company."""
+        """{record id: active internal users to remind}; users and group members allowed in its company.
+
+        ``_readable_recipients`` then leaves out those who cannot read the record.
+        """
         self.ensure_one()
         if self.recipient_type == "field":
             name = self.user_field_id.name
@@ -244,6 +311,28 @@ class CrmReviewReminderRule(models.Model):
         for company in records.company_id:
             by_company[company] = users.filtered(lambda u, company=company: company in u.company_ids)
         return {record.id: by_company.get(record.company_id, users) for record in records}
+
+    @api.model
+    def _readable_recipients(self, records, recipients):
+        """``recipients`` without the users who cannot read the record, and how many were left out.
+
+        One access check per user, on all the records they would be reminded about.
+        """
+        ids_by_user = defaultdict(list)
+        for record_id, users in recipients.items():
+            for user in users:
+                ids_by_user[user].append(record_id)
+        readable = set()
+        for user, ids in ids_by_user.items():
+            # In all the user's companies, as the web client would open a record of any of them.
+            as_user = records.browse(ids).with_user(user).with_context(allowed_company_ids=user.company_ids.ids)
+            readable.update((user.id, record_id) for record_id in as_user._filtered_access("read").ids)
+        kept = {
+            record_id: users.filtered(lambda user, record_id=record_id: (user.id, record_id) in readable)
+            for record_id, users in recipients.items()
+        }
+        left_out = sum(map(len, recipients.values())) - sum(map(len, kept.values()))
+        return kept, left_out
 
     def _texts(self, langs):
         """{lang: (to-do summary, note, SMS text)} of the rule in each language."""
@@ -272,47 +361,85 @@ class CrmReviewReminderRule(models.Model):
                 continue
             cron._commit_progress(remaining=len(records))
             failed = False
+            left_out = defaultdict(int)
             for batch in split_every(batch_size, records.ids, records.browse):
                 try:
                     with self.env.cr.savepoint():
-                        rule._send(batch, dates, today)
+                        for reason, count in rule._send(batch, dates, today).items():
+                            left_out[reason] += count
                 except Exception as error:
                     rule._store_error(error)
                     failed = True
                     break
                 if not cron._commit_progress(processed=len(batch)):
                     return
-            if not failed and rule.last_error:
-                rule.last_error = False
+            values = {"last_run_note": rule._run_note(today, left_out)}
+            if not failed:
+                values["last_error"] = False
+            if any(rule[name] != value for name, value in values.items()):
+                rule._write_run(values)
             cron._commit_progress()
+
+    def _write_run(self, values):
+        """Write what the job noted on the rule, as the rule's last writer.
+
+        The rule's emails are rendered with the rights of whoever last changed it
+        (``write_uid``): the scheduler, writing its notes as superuser, must not
+        become that person.
+        """
+        self.ensure_one()
+        # The ORM sets write_uid when it flushes, to the user of the flushing environment: the
+        # other rules' pending writes are flushed first, this one as the writer.
+        self.flush_model()
+        as_writer = self.with_user(self.write_uid or self.env.user).sudo()
+        as_writer.write(values)
+        as_writer.flush_model()
+
+    def _run_note(self, today, left_out):
+        """What the run of ``today`` left out and why (counts only: the note does not name records)."""
+        lines = []
+        if left_out.get("recipient"):
+            lines.append(
+                self.env._(
+                    "Reminders left out: %(count)s (the recipient cannot read the record).",
+                    count=left_out["recipient"],
+                )
+            )
+        if left_out.get("sender"):
+            lines.append(
+                self.env._(
+                    "Emails left out: %(count)s (%(user)s, who last changed the rule and with whose rights the "
+                    "email template is rendered, cannot read the record).",
+                    count=left_out["sender"],
+                    user=self.write_uid.name,
+                )
+            )
+        return "\n".join([fields.Date.to_string(today), *lines]) if lines else False
 
     def _store_error(self, error):
         self.ensure_one()
         # The error is kept on the rule for its administrators; the log names it without a traceback.
         _logger.warning("Reminder rule %s (%s) failed: %s: %s", self.id, self.name, type(error).__name__, error)
-        self.last_error = f"{fields.Datetime.to_string(fields.Datetime.now())} {type(error).__name__}: {error}"
+        self._write_run(
+            {"last_error": f"{fields.Datetime.to_string(fields.Datetime.now())} {type(error).__name__}: {error}"}
+        )
         self.env["ir.cron"]._commit_progress()
 
     def _send(self, records, dates, today):
-        """Remind about ``records`` on every channel of the rule, each recipient in their language."""
+        """Remind about ``records`` on every channel of the rule, each recipient in their language.
+
+        Only the recipients who may read a record hear about it.
+        :return: {why: how many reminders were left out}
+        """
         self.ensure_one()
-        recipients = self._recipients(records)
+        recipients, unreadable = self._readable_recipients(records, self._recipients(records))
+        left_out = {"recipient": unreadable}
         all_users = self.env["res.users"].union(*recipients.values())
         texts = self._texts({user.lang or "en_US" for user in all_users})
         if self.channel_activity:
             self._send_todos(records, recipients, texts, today)
         if self.channel_email and self.template_id:
-            for record in records:
-                for lang, partners in recipients[record.id].partner_id.grouped(lambda p: p.lang or "en_US").items():
-                    # The recipients' language, not the customer's that the template may name.
-                    self.template_id.with_context(template_preview_lang=lang).send_mail(
-                        record.id,
-                        email_values={
-                            "recipient_ids": [Command.set(partners.ids)],
-                            "email_to": False,
-                            "email_cc": False,
-                        },
-                    )
+            left_out["sender"] = self._send_emails(records, recipients)
         if self.channel_sms and self.sms_available:
             self._send_sms(records, recipients, texts)
         self.env["crm.review.reminder.sent"].sudo().create(
@@ -328,6 +455,32 @@ class CrmReviewReminderRule(models.Model):
                 for record in records
             ]
         )
+        return left_out
+
+    def _send_emails(self, records, recipients):
+        """Email the template to each record's recipients, rendered as the rule's last writer.
+
+        :return: how many records got no email because that user cannot read them
+        """
+        sender = self.write_uid
+        to_mail = records.filtered(lambda record: recipients[record.id])
+        if not sender:
+            return len(to_mail)
+        # What they could send from the record's chatter (portal link, amounts, PDF), never more.
+        template = self.template_id.with_user(sender).with_context(allowed_company_ids=sender.company_ids.ids)
+        readable = to_mail.with_env(template.env)._filtered_access("read")
+        for record in readable:
+            for lang, partners in recipients[record.id].partner_id.grouped(lambda p: p.lang or "en_US").items():
+                # The recipients' language, not the customer's that the template may name.
+                template.with_context(template_preview_lang=lang).send_mail(
+                    record.id,
+                    email_values={
+                        "recipient_ids": [Command.set(partners.ids)],
+                        "email_to": False,
+                        "email_cc": False,
+                    },
+                )
+        return len(to_mail) - len(readable)
 
     def _send_todos(self, records, recipients, texts, today):
         activity_type = self.env.ref("mail.mail_activity_data_todo")

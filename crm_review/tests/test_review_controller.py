@@ -145,7 +145,8 @@ class TestReviewEmailLink(HttpCase):
     def test_link_of_someone_who_is_not_a_reviewer_of_the_step(self):
         for login, refusal in (
             ("link_other", "You are not a reviewer of step Boss"),
-            ("link_outsider", f"You have no access to {self.order.name}."),
+            # A user who cannot read the order learns nothing of it, not even its name.
+            ("link_outsider", "This review is not available to you."),
         ):
             user = self.env["res.users"].search([("login", "=", login)])
             link = self._link(user)

@@ -153,7 +153,10 @@ class TestReviewReminderRules(ReviewCommon):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.reminder.update_field_translations("summary", {"zh_CN": "给客户打电话"})
         self.reminder.update_field_translations("note", {"zh_CN": {"The quotation expires soon.": "报价即将到期。"}})
-        chinese = new_test_user(self.env, "rv_zh", groups="sales_team.group_sale_salesman", lang="zh_CN", name="Wang")
+        # Reads every order: a recipient who cannot read the record gets no reminder of it.
+        chinese = new_test_user(
+            self.env, "rv_zh", groups="sales_team.group_sale_salesman_all_leads", lang="zh_CN", name="Wang"
+        )
         chinese.partner_id.phone = "+86 138 0000 0000"
         self.salesman.partner_id.phone = "+32 470 00 00 00"
         self.reminder.write({"recipient_type": "users", "user_ids": [Command.set((self.salesman | chinese).ids)]})
@@ -169,15 +172,19 @@ class TestReviewReminderRules(ReviewCommon):
 
     def test_sms_queued_and_missing_number_noted(self):
         self.salesman.partner_id.phone = "+32 470 00 00 00"
-        self.reviewer.partner_id.phone = False
-        self.reminder.write({"recipient_type": "users", "user_ids": [Command.set((self.salesman | self.reviewer).ids)]})
+        # Reads every order (a recipient who cannot read the record gets nothing), has no number.
+        no_phone = new_test_user(
+            self.env, "rv_no_phone", groups="sales_team.group_sale_salesman_all_leads", name="Nora Nophone"
+        )
+        no_phone.partner_id.phone = False
+        self.reminder.write({"recipient_type": "users", "user_ids": [Command.set((self.salesman | no_phone).ids)]})
         order = self._order()
         order.validity_date = fields.Date.context_today(order) + timedelta(days=1)
         self._run()
         sms = self.env["sms.sms"].sudo().search([("partner_id", "=", self.salesman.partner_id.id)])
         self.assertEqual(sms.state, "outgoing", "left to Odoo's SMS queue")
         notes = order.sudo().message_ids.filtered(lambda m: "no mobile number" in (m.body or ""))
-        self.assertTrue(notes and self.reviewer.name in notes[0].body)
+        self.assertTrue(notes and no_phone.name in notes[0].body)
 
     def test_not_reviewed_since_last_approval(self):
         rule = self._rule(
@@ -203,7 +210,7 @@ class TestReviewReminderRules(ReviewCommon):
 
     def test_email_in_the_recipients_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
-        chinese = new_test_user(self.env, "rv_zh_mail", groups="sales_team.group_sale_salesman", lang="zh_CN")
+        chinese = new_test_user(self.env, "rv_zh_mail", groups="sales_team.group_sale_salesman_all_leads", lang="zh_CN")
         chinese.email = "wang@example.com"
         self.salesman.email = "sally@example.com"
         template = self.env["mail.template"].create(

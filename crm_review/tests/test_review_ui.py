@@ -40,7 +40,8 @@ class TestReviewListActions(HttpCase, ReviewCommon):
         self.assertTrue(params["sticky"], "A refusal stays on screen until the user reads it.")
         self.assertIn("2 approved", params["message"])
         self.assertIn("1 refused", params["message"])
-        self.assertIn(draft.name, params["message"])
+        # The draft is not the reviewer's to read: named by its id, not its name.
+        self.assertIn(f"You cannot read Sales Order #{draft.id}.", params["message"])
         self.assertEqual(params["next"]["tag"], "soft_reload")
         for order in first | second:
             self.assertEqual(order.review_state, "pending")

@@ -1132,3 +1132,268 @@ class TestSecurityAttacks(HttpCase):
             )
         with self.assertRefused(AccessError, NO_RULE_ACCESS % "read", self.order_b):
             self.xmlrpc(self.reviewer, "sale.order", "action_review_approve", self.order_b.ids)
+
+    # ------------------------------------------------------------------
+    # Review analysis: each company's rows, and rows of readable records
+    # ------------------------------------------------------------------
+
+    def _api_key(self, user):
+        expiration = datetime.now() + timedelta(hours=12)
+        self.api_keys[user.id] = self.env["res.users.apikeys"].with_user(user)._generate(None, "attack", expiration)
+        return user
+
+    def _report_row(self, order):
+        return self.env["crm.review.report"].search([("res_model", "=", "sale.order"), ("res_id", "=", order.id)])
+
+    def test_report_of_another_company_unreadable(self):
+        admin_b = self._api_key(
+            self._user(
+                "atk_revadmin_b",
+                "crm_review.group_review_manager",
+                "Bo Admin B",
+                company_id=self.company_b.id,
+                company_ids=[Command.set(self.company_b.ids)],
+            )
+        )
+        row_a, row_b = self._report_row(self.order), self._report_row(self.order_b)
+        self.assertEqual((row_a.company_id, row_b.company_id), (self.company, self.company_b))
+        rows = self.xmlrpc(admin_b, "crm.review.report", "search_read", [], ["res_id", "res_name", "company_id"])
+        self.assertIn(self.order_b.id, [row["res_id"] for row in rows], "company B's administrator reads B")
+        self.assertFalse(
+            [row for row in rows if row["company_id"] and row["company_id"][0] != self.company_b.id],
+            "company B's administrator reads rows of company A",
+        )
+        self.assertNotIn(self.order.name, json.dumps(rows))
+        groups = self.json2(
+            admin_b,
+            "crm.review.report",
+            "formatted_read_group",
+            domain=[],
+            groupby=["company_id"],
+            aggregates=["submission_count:sum"],
+        )
+        self.assertEqual(
+            [group["company_id"][0] for group in groups if group["company_id"]], self.company_b.ids, groups
+        )
+        groups = self.xmlrpc(admin_b, "crm.review.report", "read_group", [], ["submission_count:sum"], ["res_name"])
+        self.assertNotIn(self.order.name, json.dumps(groups))
+        with self.assertRefused(AccessError, NO_RULE_ACCESS % "read") as outcome:
+            self.json2(admin_b, "crm.review.report", "read", ids=row_a.ids, fields=["res_name"])
+        self.assertNotIn(self.order.name, outcome.refusal.text)
+
+    def test_report_shared_with_salespeople_shows_their_records_only(self):
+        # A site that opens the analysis to salespeople (a dashboard of their own) shares no one else's rows.
+        self.env["ir.model.access"].create(
+            {
+                "name": "crm.review.report salesman",
+                "model_id": self.env["ir.model"]._get_id("crm.review.report"),
+                "group_id": self.env.ref("sales_team.group_sale_salesman").id,
+                "perm_read": True,
+            }
+        )
+        rows = self.env["crm.review.report"].search([])
+        found_ids = {}
+        for user in (self.salesman, self.salesman2):
+            with self.subTest(user=user.name):
+                readable = rows.filtered(
+                    lambda row, user=user: self.env[row.res_model].browse(row.res_id).with_user(user).has_access("read")
+                )
+                found = self.xmlrpc(user, "crm.review.report", "search_read", [], ["res_name"])
+                found_ids[user] = {row["id"] for row in found}
+                self.assertEqual(found_ids[user], set(readable.ids))
+                groups = self.json2(
+                    user,
+                    "crm.review.report",
+                    "formatted_read_group",
+                    domain=[("res_model", "=", "sale.order")],
+                    groupby=["res_id"],
+                    aggregates=["__count"],
+                )
+                orders = {row.res_id for row in readable if row.res_model == "sale.order"}
+                self.assertEqual({group["res_id"] for group in groups}, orders)
+        own, others = self.order | self.order_all, self.order_by_substitute | self.order_b | self.order
+        self.assertLessEqual({self._report_row(order).id for order in own}, found_ids[self.salesman])
+        self.assertFalse({self._report_row(order).id for order in others} & found_ids[self.salesman2])
+        row = self._report_row(self.order_by_substitute)
+        with self.assertRefused(AccessError, NO_RULE_ACCESS % "read") as outcome:
+            self.xmlrpc(self.salesman, "crm.review.report", "read", row.ids, ["res_name"])
+        self.assertNotIn(self.order_by_substitute.name, outcome.refusal.text)
+
+    # ------------------------------------------------------------------
+    # Reminder rules send what their author could send, to who may read
+    # ------------------------------------------------------------------
+
+    def _run_reminder_rules(self, rule_id):
+        """Run the reminder job with the rule ``rule_id`` alone active."""
+        self.env["crm.review.reminder.rule"].search([("id", "!=", rule_id)]).active = False
+        self.env.flush_all()
+        self.env.ref("crm_review.ir_cron_reminder_rules").method_direct_trigger()
+        self.env.invalidate_all()
+
+    def _reminded(self, order, summary):
+        """(users with a to-do, partners with an email) about ``order`` from the rule named ``summary``."""
+        todos = self.env["mail.activity"].search(
+            [("res_model", "=", "sale.order"), ("res_id", "=", order.id), ("summary", "=", summary)]
+        )
+        mails = self.env["mail.mail"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", order.id)])
+        return todos.user_id, mails.recipient_ids
+
+    def test_reminder_rule_cannot_send_the_quotation_template_without_sales_rights(self):
+        admin = self._api_key(self._user("atk_revadmin_ns", "crm_review.group_review_manager", "Nat Nosales"))
+        quotation = self.env.ref("sale.email_template_edi_sale")
+        values = dict(
+            self._reminder_vals("[]"),
+            recipient_type="users",
+            user_ids=[(6, 0, admin.ids)],
+            channel_email=True,
+            template_id=quotation.id,
+        )
+        count = self.env["crm.review.reminder.rule"].search_count([])
+        with self.assertRefused(ValidationError, "cannot send this email template", self.reminder_rule):
+            self.xmlrpc(admin, "crm.review.reminder.rule", "create", [values])
+        with self.assertRefused(ValidationError, "cannot send this email template", self.reminder_rule):
+            self.json2(
+                admin,
+                "crm.review.reminder.rule",
+                "write",
+                ids=self.reminder_rule.ids,
+                vals={"channel_email": True, "template_id": quotation.id},
+            )
+        self.assertEqual(self.env["crm.review.reminder.rule"].search_count([]), count)
+        # Nor a template of another model, rendered on the ids of orders.
+        partner_template = self.env["mail.template"].create(
+            {"name": "Partner letter", "model_id": self.env["ir.model"]._get_id("res.partner"), "subject": "Hi"}
+        )
+        with self.assertRefused(ValidationError, "must be a template of", self.reminder_rule):
+            self.json2(
+                self.review_admin,
+                "crm.review.reminder.rule",
+                "write",
+                ids=self.reminder_rule.ids,
+                vals={"channel_email": True, "template_id": partner_template.id},
+            )
+        # To-dos alone need no right on the records.
+        self.xmlrpc(admin, "crm.review.reminder.rule", "create", [dict(values, channel_email=False, template_id=False)])
+
+    def test_reminder_rule_reaches_only_who_may_read_the_record(self):
+        template = self.env["mail.template"].create(
+            {
+                "name": "Attack follow-up",
+                "model_id": self.sale_model_id,
+                "subject": "Follow up {{ object.name }}",
+                "body_html": "<p>Total: <t t-out='object.amount_total'/></p>",
+            }
+        )
+        own_order = self._order(self.review_admin, False)
+        values = dict(
+            self._reminder_vals(f"[('id', '=', {own_order.id})]"),
+            name="Readers only",
+            recipient_type="users",
+            user_ids=[Command.set((self.review_admin | self.salesman | self.salesman2).ids)],
+            channel_email=True,
+            template_id=template.id,
+        )
+        [rule_id] = self.json2(self.review_admin, "crm.review.reminder.rule", "create", vals_list=[values])
+        self._run_reminder_rules(rule_id)
+        todo_users, mail_partners = self._reminded(own_order, "Readers only")
+        self.assertEqual(todo_users, self.review_admin)
+        self.assertEqual(mail_partners, self.review_admin.partner_id)
+        strangers = (self.salesman | self.salesman2).partner_id
+        self.assertFalse(
+            self.env["mail.message"].search([("partner_ids", "in", strangers.ids), ("res_id", "=", own_order.id)])
+        )
+        rule = self.env["crm.review.reminder.rule"].browse(rule_id)
+        self.assertIn("Reminders left out: 2 ", rule.last_run_note)
+        self.assertNotIn(own_order.name, rule.last_run_note)
+
+    def test_reminder_rule_renders_its_template_as_its_author(self):
+        # A review administrator with sales rights aims the quotation email (portal link, amounts, PDF)
+        # of an order they cannot read at themselves and at its salesperson.
+        quotation = self.env.ref("sale.email_template_edi_sale")
+        order = self.order_plain
+        values = dict(
+            self._reminder_vals(f"[('id', '=', {order.id})]"),
+            name="Fishing",
+            recipient_type="users",
+            user_ids=[(6, 0, (self.review_admin | self.salesman).ids)],
+            channel_email=True,
+            template_id=quotation.id,
+        )
+        [rule_id] = self.xmlrpc(self.review_admin, "crm.review.reminder.rule", "create", [values])
+        self._run_reminder_rules(rule_id)
+        todo_users, mail_partners = self._reminded(order, "Fishing")
+        self.assertEqual(todo_users, self.salesman, "the salesperson reads the order: a to-do")
+        self.assertFalse(mail_partners, "the template is rendered as its author, who cannot read the order")
+        self.assertFalse(
+            self.env["mail.message"]
+            .search([("partner_ids", "in", self.review_admin.partner_id.ids)])
+            .filtered(lambda message: message.res_id == order.id)
+        )
+        rule = self.env["crm.review.reminder.rule"].browse(rule_id)
+        self.assertIn("Emails left out: 1 (Ada Admin", rule.last_run_note)
+        self.assertNotIn(order.name, rule.last_run_note)
+        self.assertEqual(rule.write_uid, self.review_admin, "the job's note does not make it the rule's author")
+
+    # ------------------------------------------------------------------
+    # Refusals name nothing the user may not read
+    # ------------------------------------------------------------------
+
+    def test_list_action_names_unreadable_records_by_id(self):
+        secret = self.order_plain
+        secret.sudo().name = "SECRET-ORDER-42"
+        self.authenticate(self.reviewer.login, self.reviewer.login)
+        with self.assertUnchanged(secret):
+            result = self.make_jsonrpc_request(
+                "/web/action/run",
+                {
+                    "action_id": self.env.ref("crm_review.action_review_approve_selected").id,
+                    "context": {
+                        "active_model": "sale.order",
+                        "active_ids": (secret | self.order).ids,
+                        "active_id": secret.id,
+                    },
+                },
+            )
+        message = result["params"]["message"]
+        self.assertIn(f"You cannot read Sales Order #{secret.id}.", message)
+        self.assertNotIn("SECRET-ORDER", message)
+        self.assertIn("1 approved", message)
+
+    def test_rejection_reason_of_another_company_refused(self):
+        reason_b = self.env["crm.review.reason"].create(
+            {"name": "Company B internal code", "reason_type": "reject", "company_id": self.company_b.id}
+        )
+        context = {"default_res_model": "sale.order", "default_res_ids": str(self.order.ids)}
+        [wizard_id] = self.json2(
+            self.reviewer, "crm.review.reject", "create", context=context, vals_list=[{"reason_id": reason_b.id}]
+        )
+        with self.assertRefused(UserError, "This rejection reason is not in your catalog", self.order) as outcome:
+            self.json2(self.reviewer, "crm.review.reject", "action_confirm", ids=[wizard_id])
+        self.assertNotIn(reason_b.name, outcome.refusal.text)
+        # A reason shared by every company is still in the catalog.
+        self.assertFalse(self.reason.company_id)
+        [wizard_id] = self.xmlrpc(
+            self.reviewer, "crm.review.reject", "create", [{"reason_id": self.reason.id}], context=context
+        )
+        self.xmlrpc(self.reviewer, "crm.review.reject", "action_confirm", [wizard_id])
+        self.assertEqual(self.order.review_state, "rejected")
+
+    def test_email_link_of_a_record_no_longer_readable(self):
+        link = self._pending_line(self.order)._review_approve_link(self.reviewer)
+        self.reviewer.sudo().group_ids = [Command.unlink(self.env.ref("crm_review.group_review_reviewer").id)]
+        self.assertFalse(self.order.with_user(self.reviewer).has_access("read"))
+        self.authenticate(self.reviewer.login, self.reviewer.login)
+        with self.assertUnchanged(self.order):
+            page = self.url_open(link)
+            self.assertEqual(page.status_code, 200)
+            self.assertIn("This review is not available to you.", page.text)
+            query = parse_qs(urlsplit(link).query)
+            csrf = re.search(r'csrf_token: "([^"]+)"', page.text).group(1)
+            posted = self.url_open(
+                urlsplit(link).path,
+                data={"csrf_token": csrf, "user_id": query["user_id"][0], "token": query["token"][0]},
+            )
+            self.assertIn("This review is not available to you.", posted.text)
+        for response in (page, posted):
+            self.assertNotIn(self.order.name, response.text)
+            self.assertNotIn('method="post"', response.text)

@@ -52,7 +52,8 @@ class CrmReviewBulk(models.AbstractModel):
         refused = {}
         readable = records._filtered_access("read")
         for record in records - readable:
-            refused[record] = self.env._("You cannot read %(record)s.", record=record.sudo().display_name)
+            # By model and id: the name of a record the user cannot read is not theirs to see.
+            refused[record] = self.env._("You cannot read %(model)s #%(id)s.", model=record._description, id=record.id)
         if action == "approve":
             allowed, policy_refused = Review._review_decision_policy(readable, Review._review_lines_of(readable))
             refused.update({record: message for record, (_error, message) in policy_refused.items()})
