@@ -1,5 +1,6 @@
 from . import crm_review_cached
 from . import crm_review_mixin
+from . import crm_review_line_mixin
 from . import crm_review_reason
 from . import crm_review_rule
 from . import crm_review_step
