@@ -94,12 +94,14 @@ class CrmReviewMixin(models.AbstractModel):
 
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_review_required(self):
-        required = self.browse()
-        if self.ids:
-            for records in self.env["crm.review.rule"]._rules_for(self.browse(self.ids)).values():
-                required |= records
+        required = set()
+        # Saved records by their ids; a record being edited in a form (a new id) with its values of now.
+        for records in (self.browse(self.ids), self.filtered(lambda record: not record.id)):
+            if records:
+                for matching in self.env["crm.review.rule"]._rules_for(records).values():
+                    required.update(matching._ids)
         for record in self:
-            record.review_required = record.id in required.ids
+            record.review_required = record.id in required
 
     def _search_review_required(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

@@ -358,7 +358,8 @@ class CrmReviewRule(models.Model):
             else:
                 matching = candidates.search(domain & Domain("id", "in", records.ids))
             if matching:
-                result[rule] = records.browse(matching.ids)
+                # ``_ids``: a record being created in a form (a new id) matches too.
+                result[rule] = records.browse(matching._ids)
         return result
 
     @api.model

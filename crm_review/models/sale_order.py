@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -10,6 +10,11 @@ class SaleOrder(models.Model):
 
     _review_default_key_fields = ("order_line", "partner_id", "pricelist_id", "payment_term_id")
 
+    review_sending_blocked = fields.Boolean(
+        "Sending blocked by review",
+        compute="_compute_review_sending_blocked",
+        help="A rule that applies keeps the quotation from the customer until it is approved.",
+    )
     cancel_reason_id = fields.Many2one(
         "crm.review.reason",
         string="Cancel reason",
@@ -18,6 +23,32 @@ class SaleOrder(models.Model):
         domain=[("reason_type", "=", "cancel")],
     )
     cancel_note = fields.Text("Cancel comment", copy=False, readonly=True)
+
+    @api.depends(
+        "partner_id",
+        "amount_total",
+        "order_line",
+        "pricelist_id",
+        "payment_term_id",
+        "company_id",
+        "user_id",
+        "team_id",
+        "client_order_ref",
+    )
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_review_required(self):
+        # A quotation being written says, before it is saved, that it will need review (conditions
+        # read any field: these are the ones rules on orders are written on).
+        return super()._compute_review_required()
+
+    @api.depends("review_required", "review_state")
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_review_sending_blocked(self):
+        to_check = self.filtered(lambda o: o.review_required and o.review_state != "approved")
+        rules = self.env["crm.review.rule"]._rules_for(to_check) if to_check else {}
+        blocked = {order_id for rule, orders in rules.items() if rule.block_sending for order_id in orders._ids}
+        for order in self:
+            order.review_sending_blocked = order.id in blocked
 
     def action_open_cancel_reason(self):
         """Cancel button: ask for the reason first."""

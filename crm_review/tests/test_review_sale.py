@@ -253,6 +253,19 @@ class TestReviewSaleOrder(ReviewCommon):
             activity.with_user(self.review_admin).action_feedback()
         self.assertEqual(order.review_state, "pending")
 
+    def test_new_quotation_says_it_will_need_review(self):
+        """The form tells, before the quotation is saved, that it will need review (and when it no longer does)."""
+        with Form(self.env["sale.order"].with_user(self.salesman)) as form:
+            form.partner_id = self.customer
+            self.assertFalse(form.review_required)
+            with form.order_line.new() as line:
+                line.product_id = self.product
+                line.price_unit = 5000
+            self.assertTrue(form.review_required, "over the rule's threshold: it will need review")
+            with form.order_line.edit(0) as line:
+                line.price_unit = 10
+            self.assertFalse(form.review_required)
+
     def test_review_todo_only_on_reviewable_records(self):
         product = self.product.product_tmpl_id
         with self.assertRaisesRegex(ValidationError, "can only be planned on a record that can be reviewed"):

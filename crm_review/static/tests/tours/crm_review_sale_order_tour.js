@@ -6,6 +6,19 @@ import { screenshot } from "@crm_review/../tests/tours/utils/screenshot";
 registry.category("web_tour.tours").add("crm_review_sale_submit_tour", {
     steps: () => [
         {
+            content: "The quotation says it needs review",
+            trigger: ".o_form_view div[name=review_needed]:contains(This quotation needs review)",
+        },
+        {
+            content: "Submit for Review is the primary action; Confirm is not offered",
+            trigger:
+                ".o_form_view .o_form_statusbar:has(button.btn-primary[name=action_review_submit]):not(:has(button[name=action_confirm]))",
+        },
+        {
+            content: "Sending stays possible, as a secondary action",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_quotation_send]:not(.btn-primary)",
+        },
+        {
             content: "Submit the quotation for review",
             trigger: ".o_form_view .o_form_statusbar button[name=action_review_submit]",
             run: "click",
