@@ -437,7 +437,7 @@ class CrmReviewReminderRule(models.Model):
         all_users = self.env["res.users"].union(*recipients.values())
         texts = self._texts({user.lang or "en_US" for user in all_users})
         if self.channel_activity:
-            self._send_todos(records, recipients, texts, today)
+            self._send_todos(records, recipients, texts)
         if self.channel_email and self.template_id:
             left_out["sender"] = self._send_emails(records, recipients)
         if self.channel_sms and self.sms_available:
@@ -482,26 +482,13 @@ class CrmReviewReminderRule(models.Model):
                 )
         return len(to_mail) - len(readable)
 
-    def _send_todos(self, records, recipients, texts, today):
-        activity_type = self.env.ref("mail.mail_activity_data_todo")
-        model_id = self.env["ir.model"]._get_id(self.model)
-        vals_list = []
-        for record in records:
-            for user in recipients[record.id]:
-                summary, note, _sms = texts[user.lang or "en_US"]
-                vals_list.append(
-                    {
-                        "res_model_id": model_id,
-                        "res_id": record.id,
-                        "activity_type_id": activity_type.id,
-                        "user_id": user.id,
-                        "summary": summary,
-                        "note": note,
-                        "date_deadline": today,
-                    }
-                )
-        # Reminders are the to-dos themselves: no "assigned to you" email for each.
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
+    def _send_todos(self, records, recipients, texts):
+        """A to-do for each recipient, in their language, due today in their time zone."""
+        self.env["crm.review.notifier"]._assign_todos(
+            "todo",
+            [(self.model, record.id, recipients[record.id], record) for record in records],
+            lambda _record, env: texts[env.lang or "en_US"][:2],
+        )
 
     def _send_sms(self, records, recipients, texts):
         """Queue one SMS per language for each record; a recipient without number is noted in the chatter."""
