@@ -22,6 +22,7 @@
             "crm_review_contract/static/tests/tours/*.js",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "auto_install": True,
     "installable": True,
 }

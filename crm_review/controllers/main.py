@@ -4,6 +4,7 @@ from odoo import http
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 from odoo.tools import consteq
+from odoo.tools.misc import format_datetime
 
 _logger = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ class CrmReviewController(http.Controller):
             # A genuine link, but the user no longer reads the record: nothing of it is shown.
             return self._review_link_render({"message": self._review_link_unavailable()})
         values["record_url"] = f"/odoo/{line.res_model}/{line.res_id}"
+        # The viewer's own time zone and language: the session keeps the time zone of its login,
+        # and a step is read by someone else than whoever opened it.
+        values["step"] = line.with_context(lang=request.env.lang)._review_step_name()
+        values["since"] = format_datetime(request.env, line.pending_since, tz=request.env.user.tz or "UTC")
         if request.httprequest.method != "POST":
             values["message"] = self._review_link_refusal(record, line)
             values["can_approve"] = not values["message"]
@@ -46,7 +51,7 @@ class CrmReviewController(http.Controller):
                     record.with_context(crm_review_no_wizard=True).action_review_approve(comment=comment or None)
                     values["approved"] = True
                     values["message"] = request.env._(
-                        "You approved step %(step)s of %(record)s.", step=line.name, record=line.res_name
+                        "You approved step %(step)s of %(record)s.", step=values["step"], record=line.res_name
                     )
         except AccessError as error:
             _logger.info("Approval from the link of review step %s refused: %s", line.id, error)

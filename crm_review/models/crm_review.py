@@ -915,37 +915,52 @@ class CrmReview(models.Model):
                 ["__count"],
             )
         }
-        notifier = self.env["crm.review.notifier"]
-        vals, bodies = [], {}
+        reached = {}
         for line in limited:
             count = counts.get((line.res_id, line.rule_id.id), 0)
-            if count < line.rule_id.reject_limit:
-                continue
-            targets = line.rule_id.escalation_user_id or self._review_fallback_reviewers(line.company_id)
-            bodies[line.res_id] = self.env._(
-                "Rejected %(count)s times under rule %(rule)s (limit %(limit)s): escalated to %(users)s.",
+            if count >= line.rule_id.reject_limit:
+                reached[line] = count
+        if not reached:
+            return
+        notifier = self.env["crm.review.notifier"]
+        targets = notifier._escalation_targets(self.browse([line.id for line in reached]))
+
+        def texts(line, env):
+            note = line._review_reject_limit_text(reached[line], targets[line.id], env)
+            return env._("Rejection limit reached"), note
+
+        notifier._assign_todos(
+            "escalation", [(line.res_model, line.res_id, targets[line.id], line) for line in reached], texts
+        )
+        # The chatter and the audit trail keep one text, in the language of whoever rejected.
+        bodies = {
+            line.res_id: line._review_reject_limit_text(count, targets[line.id], self.env)
+            for line, count in reached.items()
+        }
+        escalated = records.browse(list(bodies))
+        self.env["crm.review.log"]._log(escalated, "escalate", notes=bodies)
+        notifier._post(escalated, bodies)
+
+    def _review_reject_limit_text(self, count, targets, env):
+        """Why this line's record was escalated after ``count`` rejections, to ``targets``, in ``env``'s language."""
+        self.ensure_one()
+        rule = self.rule_id.with_context(lang=env.lang)
+        if not targets:
+            return env._(
+                "Rejected %(count)s times under rule %(rule)s (limit %(limit)s), with nobody to escalate to: no "
+                "escalation user, no manager of its reviewers and no review administrator in %(company)s.",
                 count=count,
-                rule=line.rule_id.name,
-                limit=line.rule_id.reject_limit,
-                users=targets._review_names(),
+                rule=rule.name,
+                limit=rule.reject_limit,
+                company=self.company_id.name or env._("any company"),
             )
-            vals += [
-                {
-                    "res_model": records._name,
-                    "res_id": line.res_id,
-                    "activity_type_id": notifier._type_id("escalation"),
-                    "user_id": target.id,
-                    "date_deadline": notifier._due_date(0, target),
-                    "summary": self.env._("Rejection limit reached"),
-                    "note": bodies[line.res_id],
-                }
-                for target in targets
-            ]
-        if bodies:
-            escalated = records.browse(list(bodies))
-            notifier._create_todos(vals)
-            self.env["crm.review.log"]._log(escalated, "escalate", notes=bodies)
-            notifier._post(escalated, bodies)
+        return env._(
+            "Rejected %(count)s times under rule %(rule)s (limit %(limit)s): escalated to %(users)s.",
+            count=count,
+            rule=rule.name,
+            limit=rule.reject_limit,
+            users=targets._review_names(),
+        )
 
     def _review_close(self, remove_todos=True):
         """Take lines out of the current review: open steps are cancelled, decisions kept.
@@ -985,25 +1000,18 @@ class CrmReview(models.Model):
         (``_cron_notify_new_steps``), started as soon as the transaction commits.
         """
         notifier = self.env["crm.review.notifier"]
-        type_id = notifier._type_id("review")
-        vals_list = []
+        assignments = []
         new_steps = defaultdict(list)
         for line in self:
-            for user in line._review_waiting_reviewers():
+            waiting = line._review_waiting_reviewers()
+            for user in waiting:
                 new_steps[user].append(line.id)
-                vals_list.append(
-                    {
-                        "res_model": line.res_model,
-                        "res_id": line.res_id,
-                        "activity_type_id": type_id,
-                        "user_id": user.id,
-                        "summary": self.env._(
-                            "Review: %(step)s", step=line.with_context(lang=user.lang)._review_step_name()
-                        ),
-                        "date_deadline": notifier._due_date(0, user),
-                    }
-                )
-        todos = notifier._create_todos(vals_list)
+            assignments.append((line.res_model, line.res_id, waiting, line))
+
+        def texts(line, env):
+            return env._("Review: %(step)s", step=line.with_context(lang=env.lang)._review_step_name()), False
+
+        todos = notifier._assign_todos("review", assignments, texts)
         to_email = [user for user in new_steps if user != self.env.user and user._review_wants_email()]
         if to_email:
             # Emailed by the notification job, started right after this transaction: the decision stays
@@ -1019,27 +1027,19 @@ class CrmReview(models.Model):
 
         Due today in the submitter's time zone: the record waits for them.
         """
-        notifier = self.env["crm.review.notifier"]
-        vals_list = []
-        for line in self:
-            submitter = line.submitter_id
-            if not submitter.active or submitter.share:
-                continue
-            reason_text = reason.with_context(lang=submitter.lang)
+        assignments = [
+            (line.res_model, line.res_id, line.submitter_id, line)
+            for line in self
+            if line.submitter_id.active and not line.submitter_id.share
+        ]
+
+        def texts(_line, env):
+            reason_text = reason.with_context(lang=env.lang)
             body = Markup("<p><b>%s</b></p>") % reason_text.name
             if reason_text.guidance:
                 body += Markup("<p>%s</p>") % reason_text.guidance
             if note:
                 body += Markup("<p>%s</p>") % note
-            vals_list.append(
-                {
-                    "res_model": line.res_model,
-                    "res_id": line.res_id,
-                    "activity_type_id": notifier._type_id("fix"),
-                    "user_id": submitter.id,
-                    "date_deadline": notifier._due_date(0, submitter),
-                    "summary": self.with_context(lang=submitter.lang).env._("Fix and resubmit"),
-                    "note": body,
-                }
-            )
-        return notifier._create_todos(vals_list)
+            return env._("Fix and resubmit"), body
+
+        return self.env["crm.review.notifier"]._assign_todos("fix", assignments, texts)

@@ -7,6 +7,8 @@ TODO_TYPES = {
     "review": "crm_review.mail_activity_type_review",
     "fix": "crm_review.mail_activity_type_review_fix",
     "escalation": "crm_review.mail_activity_type_review_escalation",
+    # The plain to-dos of reminder rules.
+    "todo": "mail.mail_activity_data_todo",
 }
 
 
@@ -41,6 +43,70 @@ class CrmReviewNotifier(models.AbstractModel):
     @api.model
     def _type_id(self, kind):
         return self.env["ir.model.data"]._xmlid_to_res_id(TODO_TYPES[kind])
+
+    @api.model
+    def _assign_todos(self, kind, assignments, texts):
+        """To-dos of ``kind``, each written in its assignee's language and due today in their time zone.
+
+        The one place to-dos are made: callers say about what and to whom, and how
+        the text reads in a given language, never which language it is.
+
+        :param assignments: [(res_model, res_id, users, subject)]; ``subject`` (a review line,
+            a record...) is handed to ``texts``
+        :param texts: ``texts(subject, env) -> (summary, note or False)``, ``env`` in the
+            assignee's language and time zone; called once per subject, language and time zone
+        """
+        type_id = self._type_id(kind)
+        written, due, vals_list = {}, {}, []
+        for index, (res_model, res_id, users, subject) in enumerate(assignments):
+            for user in users:
+                # A user without time zone reads UTC in the web client's emails too.
+                lang, tz = user.lang or "en_US", user.tz or "UTC"
+                if (index, lang, tz) not in written:
+                    env = self.env(context=dict(self.env.context, lang=lang, tz=tz))
+                    written[index, lang, tz] = texts(subject, env)
+                if user not in due:
+                    due[user] = self._due_date(0, user)
+                summary, note = written[index, lang, tz]
+                vals_list.append(
+                    {
+                        "res_model": res_model,
+                        "res_id": res_id,
+                        "activity_type_id": type_id,
+                        "user_id": user.id,
+                        "summary": summary,
+                        "note": note,
+                        "date_deadline": due[user],
+                    }
+                )
+        return self._create_todos(vals_list)
+
+    @api.model
+    def _escalation_targets(self, lines):
+        """{line id: users an escalation of the line goes to}: the one escalation policy.
+
+        The rule's escalation user, else the managers of the step's reviewers
+        (needs the Employees app), else the review administrators
+        (``crm.review._review_fallback_reviewers``); managers and administrators
+        allowed in the line's company only, as others cannot open the record.
+        Nobody only when that company has none of them.
+        """
+        Review = self.env["crm.review"]
+        has_managers = "employee_id" in self.env["res.users"]._fields
+        fallback, targets = {}, {}
+        for line in lines.sudo():
+            if line.rule_id.escalation_user_id:
+                targets[line.id] = line.rule_id.escalation_user_id
+                continue
+            company = line.company_id
+            managers = line.reviewer_ids.employee_id.parent_id.user_id if has_managers else self.env["res.users"]
+            managers = managers.filtered(
+                lambda u, company=company: u.active and (not company or company in u.company_ids)
+            )
+            if not managers and company not in fallback:
+                fallback[company] = Review._review_fallback_reviewers(company)
+            targets[line.id] = managers or fallback[company]
+        return targets
 
     @api.model
     def _create_todos(self, vals_list):

@@ -252,72 +252,52 @@ class CrmReview(models.Model):
         query = urlencode({"user_id": user.id, "token": self._review_approve_token(user.id)})
         return f"/crm_review/approve/{self.id}?{query}"
 
-    def _escalation_targets(self, fallback_by_company):
-        """The escalation user, else the reviewers' managers, else the review administrators.
-
-        Managers and administrators are those allowed in the line's company:
-        an administrator of another company cannot open the record.
-        """
-        self.ensure_one()
-        if self.rule_id.escalation_user_id:
-            return self.rule_id.escalation_user_id
-        company = self.company_id
-        managers = self._reviewer_managers()
-        if company:
-            managers = managers.filtered(lambda u: company in u.company_ids)
-        if managers:
-            return managers
-        if company not in fallback_by_company:
-            fallback_by_company[company] = self._review_fallback_reviewers(company)
-        return fallback_by_company[company]
-
     def _escalate_overdue(self):
-        """Reminded enough: tell the escalation user, the managers or the company's review administrators."""
-        activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.mail_activity_type_review_escalation")
-        fallback_by_company = {}
-        vals, bodies = [], defaultdict(dict)
-        model_ids = {}
-        today = fields.Date.context_today(self)
-        for line in self:
-            targets = line._escalation_targets(fallback_by_company)
-            body = self.env._(
-                "Step %(step)s has waited since %(since)s despite %(count)s reminders: escalated to %(users)s.",
-                step=line.name,
-                since=fields.Datetime.to_string(line.pending_since),
-                count=line.reminder_count,
-                users=", ".join(targets.mapped("name")),
-            )
-            bodies[line.res_model][line.res_id] = body
-            if line.res_model not in model_ids:
-                model_ids[line.res_model] = self.env["ir.model"]._get_id(line.res_model)
-            vals += [
-                {
-                    "res_model_id": model_ids[line.res_model],
-                    "res_id": line.res_id,
-                    "activity_type_id": activity_type_id,
-                    "user_id": target.id,
-                    "summary": self.env._("Overdue review: %(step)s", step=line.name),
-                    "note": body,
-                    "date_deadline": today,
-                }
-                for target in targets
-            ]
+        """Reminded enough: tell the escalation user, the managers or the company's review administrators.
+
+        Who is told follows the one escalation policy (``crm.review.notifier._escalation_targets``);
+        each reads the to-do in their language, with the times in their time zone.
+        """
+        notifier = self.env["crm.review.notifier"]
+        targets = notifier._escalation_targets(self)
+
+        def texts(line, env):
+            summary = env._("Overdue review: %(step)s", step=line.with_context(lang=env.lang)._review_step_name())
+            return summary, line._overdue_escalation_text(targets[line.id], env)
+
         self.write({"escalated": True})
-        # The to-do is the notification: no "assigned to you" email for each.
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals)
-        self._log_lines("escalate", notes={line.id: bodies[line.res_model][line.res_id] for line in self})
-        for model, model_bodies in bodies.items():
-            self.env["crm.review.notifier"]._post(
-                self.env[model].browse(list(model_bodies)),
-                {res_id: Markup("%s") % body for res_id, body in model_bodies.items()},
+        notifier._assign_todos(
+            "escalation", [(line.res_model, line.res_id, targets[line.id], line) for line in self], texts
+        )
+        # The chatter and the audit trail keep one text, in the language and time zone of the job.
+        notes = {line.id: line._overdue_escalation_text(targets[line.id], self.env) for line in self}
+        self._log_lines("escalate", notes=notes)
+        for model, lines in self.grouped("res_model").items():
+            notifier._post(
+                self.env[model].browse(lines.mapped("res_id")),
+                {line.res_id: Markup("%s") % notes[line.id] for line in lines},
             )
 
-    def _reviewer_managers(self):
-        """Managers of the reviewers (needs the Employees app), else nobody."""
+    def _overdue_escalation_text(self, targets, env):
+        """Why this overdue line was escalated to ``targets``, in ``env``'s language and time zone."""
         self.ensure_one()
-        if "employee_id" not in self.env["res.users"]._fields:
-            return self.env["res.users"]
-        return self.reviewer_ids.employee_id.parent_id.user_id
+        values = {
+            "step": self.with_context(lang=env.lang)._review_step_name(),
+            "since": format_datetime(env, self.pending_since, tz=env.context.get("tz"), lang_code=env.lang),
+            "count": self.reminder_count,
+        }
+        if not targets:
+            return env._(
+                "Step %(step)s has waited since %(since)s despite %(count)s reminders, with nobody to escalate to: "
+                "no escalation user, no manager of its reviewers and no review administrator in %(company)s.",
+                company=self.company_id.name or env._("any company"),
+                **values,
+            )
+        return env._(
+            "Step %(step)s has waited since %(since)s despite %(count)s reminders: escalated to %(users)s.",
+            users=targets._review_names(),
+            **values,
+        )
 
     def _log_lines(self, action, notes=None):
         """Audit-trail rows for these lines, in one batch."""

@@ -2,6 +2,7 @@ import logging
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
+import pytz
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
@@ -31,7 +32,12 @@ class CrmReviewReminderRule(models.Model):
     active = fields.Boolean(default=True)
     sequence = fields.Integer(default=10)
     company_id = fields.Many2one(
-        "res.company", index=True, help="Only records of this company (and records without company). Empty: all."
+        "res.company",
+        index=True,
+        help="Only records of this company (and records without company), reminded to users of this company "
+        "only. Empty: every company. Days are counted in the company's calendar: the time zone of the "
+        "company's contact, else that of the user the scheduled job runs as (for a rule of every company, "
+        "the calendar of the record's company).",
     )
     model_id = fields.Many2one(
         "ir.model",
@@ -79,7 +85,12 @@ class CrmReviewReminderRule(models.Model):
         required=True,
         default="field",
     )
-    user_ids = fields.Many2many("res.users", string="Users", domain=[("share", "=", False)])
+    user_ids = fields.Many2many(
+        "res.users",
+        string="Users",
+        domain=[("share", "=", False)],
+        help="A rule of a company names users allowed in that company.",
+    )
     group_id = fields.Many2one("res.groups", help="Its members allowed in the record's company.", ondelete="restrict")
     user_field_id = fields.Many2one(
         "ir.model.fields",
@@ -192,6 +203,23 @@ class CrmReviewReminderRule(models.Model):
             if rule.channel_email and not rule.template_id:
                 raise ValidationError(self.env._("Reminder %(rule)s needs an email template.", rule=rule.name))
 
+    @api.constrains("company_id", "recipient_type", "user_ids")
+    def _check_users_company(self):
+        """A company's rule names users of that company: it never reminds anybody else (see ``_recipients``)."""
+        for rule in self.filtered(lambda r: r.recipient_type == "users" and r.company_id):
+            company = rule.company_id
+            outside = rule.user_ids.sudo().filtered(lambda u, company=company: company not in u.company_ids)
+            if outside:
+                raise ValidationError(
+                    self.env._(
+                        "Reminder %(rule)s: %(users)s cannot be reminded of records of %(company)s (not allowed in "
+                        "that company).",
+                        rule=rule.name,
+                        users=", ".join(outside.mapped("name")),
+                        company=company.name,
+                    )
+                )
+
     @api.constrains("model_id", "template_id")
     def _check_template(self):
         """A template of the rule's model: another model's template would render another record."""
@@ -227,6 +255,46 @@ class CrmReviewReminderRule(models.Model):
                     )
                 )
 
+    @api.model
+    def _company_tz(self, company):
+        """Time zone of ``company``'s calendar day: its contact's, else the one of the user the job runs as.
+
+        A company has no time zone of its own in Odoo; its contact (address) has one.
+        """
+        tz = company.sudo().partner_id.tz
+        return pytz.timezone(tz) if tz else self.env.tz
+
+    @staticmethod
+    def _local_date(moment, tz):
+        """Calendar day in ``tz`` of the UTC datetime ``moment``."""
+        return pytz.utc.localize(moment).astimezone(tz).date()
+
+    @staticmethod
+    def _utc_start(day, tz):
+        """UTC datetime at which ``day`` starts in ``tz``."""
+        return tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _scopes(self):
+        """[(domain, time zone)]: the rule's records split by the calendar they count days in.
+
+        A company's rule counts in its company's calendar, for the records
+        without company too. A rule of all companies counts each record in its
+        company's, records without company in the current company's (the one
+        the job runs in): one search per time zone, not per company.
+        """
+        self.ensure_one()
+        has_company = "company_id" in self.env[self.model]._fields
+        if self.company_id:
+            scope = Domain("company_id", "in", [self.company_id.id, False]) if has_company else Domain.TRUE
+            return [(scope, self._company_tz(self.company_id))]
+        if not has_company:
+            return [(Domain.TRUE, self._company_tz(self.env.company))]
+        by_tz = defaultdict(list)
+        for company in self.env["res.company"].sudo().with_context(active_test=False).search([]):
+            by_tz[self._company_tz(company)].append(company.id)
+        by_tz[self._company_tz(self.env.company)].append(False)
+        return [(Domain("company_id", "in", ids), tz) for tz, ids in by_tz.items()]
+
     def _date_window(self, today):
         """First and last date whose reminder may fire ``today``.
 
@@ -240,10 +308,10 @@ class CrmReviewReminderRule(models.Model):
             return today, latest
         return today - timedelta(days=self.offset_days + self.window_days), latest
 
-    def _last_approval_dates(self, earliest, latest):
-        """{record id: date of its last approval} for last approvals within the dates, in one query."""
+    def _last_approval_dates(self, earliest, latest, tz):
+        """{record id: day of its last approval in ``tz``} for last approvals within the days, in one query."""
         self.ensure_one()
-        start, stop = datetime.combine(earliest, time.min), datetime.combine(latest + timedelta(days=1), time.min)
+        start, stop = self._utc_start(earliest, tz), self._utc_start(latest + timedelta(days=1), tz)
         groups = (
             self.env["crm.review.log"]
             .sudo()
@@ -254,29 +322,41 @@ class CrmReviewReminderRule(models.Model):
                 having=[("date:max", ">=", start), ("date:max", "<", stop)],
             )
         )
-        return {res_id: last.date() for res_id, last in groups}
+        return {res_id: self._local_date(last, tz) for res_id, last in groups}
 
-    def _due_records(self, today):
-        """Records to remind about today, and {record id: date value} (the date they are reminded for)."""
+    def _due_records(self, now):
+        """Records to remind about at ``now``, {record id: date value} (the date they are reminded for)
+        and {record id: its calendar day} (today where the record is, see ``_scopes``)."""
         self.ensure_one()
         Model = self.env[self.model].sudo()
+        condition = self.env["crm.review.rule"]._parse_domain(self.domain, self.model)
+        records, dates, days = Model.browse(), {}, {}
+        for scope, tz in self._scopes():
+            today = self._local_date(now, tz)
+            found, found_dates = self._due_in(Model, condition & scope, today, tz)
+            records |= found
+            dates.update(found_dates)
+            days.update(dict.fromkeys(found.ids, today))
+        return records, dates, days
+
+    def _due_in(self, Model, domain, today, tz):
+        """Records of ``domain`` to remind about on the calendar day ``today`` of ``tz``, and their date values."""
         earliest, latest = self._date_window(today)
-        domain = self.env["crm.review.rule"]._parse_domain(self.domain, self.model)
-        if self.company_id and "company_id" in Model._fields:
-            domain &= Domain("company_id", "in", [self.company_id.id, False])
         if self.date_source == "last_approval":
-            dates = self._last_approval_dates(earliest, latest)
+            dates = self._last_approval_dates(earliest, latest, tz)
             records = Model.search(domain & Domain("id", "in", list(dates)))
         else:
             name = self.date_field_id.name
             if self.date_field_id.ttype == "datetime":
-                start = datetime.combine(earliest, time.min)
-                stop = datetime.combine(latest + timedelta(days=1), time.min)
+                # The days of the company's calendar, not of UTC.
+                start, stop = self._utc_start(earliest, tz), self._utc_start(latest + timedelta(days=1), tz)
                 domain &= Domain(name, ">=", start) & Domain(name, "<", stop)
+                records = Model.search_fetch(domain, [name])
+                dates = {record.id: self._local_date(record[name], tz) for record in records}
             else:
                 domain &= Domain(name, ">=", earliest) & Domain(name, "<=", latest)
-            records = Model.search_fetch(domain, [name])
-            dates = {record.id: fields.Date.to_date(record[name]) for record in records}
+                records = Model.search_fetch(domain, [name])
+                dates = {record.id: record[name] for record in records}
         if not records:
             return records, {}
         # What was already sent: the same date value (once), or within the period (rolling).
@@ -292,25 +372,34 @@ class CrmReviewReminderRule(models.Model):
         else:
             done = set(sent.mapped("res_id"))
             records = records.filtered(lambda r: r.id not in done)
-        return records, dates
+        return records, {record.id: dates[record.id] for record in records}
 
     def _recipients(self, records):
-        """{record id: active internal users to remind}; users and group members allowed in its company.
+        """{record id: active internal users to remind}, allowed in the record's company.
 
-        ``_readable_recipients`` then leaves out those who cannot read the record.
+        The rule's company stands for records without company: a company's rule
+        reminds nobody outside it. ``_readable_recipients`` then leaves out those
+        who cannot read the record.
         """
         self.ensure_one()
         if self.recipient_type == "field":
             name = self.user_field_id.name
-            return {record.id: record[name].filtered("active") for record in records}
-        users = self.user_ids if self.recipient_type == "users" else self.group_id.all_user_ids
-        users = users.filtered(lambda u: u.active and not u.share)
-        if "company_id" not in records._fields:
-            return dict.fromkeys(records.ids, users)
-        by_company = {}
-        for company in records.company_id:
-            by_company[company] = users.filtered(lambda u, company=company: company in u.company_ids)
-        return {record.id: by_company.get(record.company_id, users) for record in records}
+            users_of = {record.id: record[name] for record in records}
+        else:
+            users = self.user_ids if self.recipient_type == "users" else self.group_id.all_user_ids
+            users_of = dict.fromkeys(records.ids, users)
+        has_company = "company_id" in records._fields
+        allowed = {}
+        recipients = {}
+        for record in records:
+            company = (record.company_id if has_company else None) or self.company_id
+            users = users_of[record.id]
+            key = (company, users)
+            if key not in allowed:
+                users = users.filtered(lambda u: u.active and not u.share)
+                allowed[key] = users.filtered(lambda u, company=company: company in u.company_ids) if company else users
+            recipients[record.id] = allowed[key]
+        return recipients
 
     @api.model
     def _readable_recipients(self, records, recipients):
@@ -350,12 +439,12 @@ class CrmReviewReminderRule(models.Model):
 
         A failing rule keeps its error (shown on the rule) and the others go on.
         """
-        today = fields.Date.context_today(self)
+        now = fields.Datetime.now()
         cron = self.env["ir.cron"]
         for rule in self.search([]):
             try:
                 with self.env.cr.savepoint():
-                    records, dates = rule._due_records(today)
+                    records, dates, days = rule._due_records(now)
             except Exception as error:  # one rule's error must not stop the others
                 rule._store_error(error)
                 continue
@@ -365,7 +454,7 @@ class CrmReviewReminderRule(models.Model):
             for batch in split_every(batch_size, records.ids, records.browse):
                 try:
                     with self.env.cr.savepoint():
-                        for reason, count in rule._send(batch, dates, today).items():
+                        for reason, count in rule._send(batch, dates, days).items():
                             left_out[reason] += count
                 except Exception as error:
                     rule._store_error(error)
@@ -373,7 +462,7 @@ class CrmReviewReminderRule(models.Model):
                     break
                 if not cron._commit_progress(processed=len(batch)):
                     return
-            values = {"last_run_note": rule._run_note(today, left_out)}
+            values = {"last_run_note": rule._run_note(now, left_out)}
             if not failed:
                 values["last_error"] = False
             if any(rule[name] != value for name, value in values.items()):
@@ -395,8 +484,8 @@ class CrmReviewReminderRule(models.Model):
         as_writer.write(values)
         as_writer.flush_model()
 
-    def _run_note(self, today, left_out):
-        """What the run of ``today`` left out and why (counts only: the note does not name records)."""
+    def _run_note(self, now, left_out):
+        """What the run at ``now`` left out and why (counts only: the note does not name records)."""
         lines = []
         if left_out.get("recipient"):
             lines.append(
@@ -414,7 +503,10 @@ class CrmReviewReminderRule(models.Model):
                     user=self.write_uid.name,
                 )
             )
-        return "\n".join([fields.Date.to_string(today), *lines]) if lines else False
+        if not lines:
+            return False
+        today = self._local_date(now, self._company_tz(self.company_id or self.env.company))
+        return "\n".join([fields.Date.to_string(today), *lines])
 
     def _store_error(self, error):
         self.ensure_one()
@@ -425,10 +517,11 @@ class CrmReviewReminderRule(models.Model):
         )
         self.env["ir.cron"]._commit_progress()
 
-    def _send(self, records, dates, today):
+    def _send(self, records, dates, days):
         """Remind about ``records`` on every channel of the rule, each recipient in their language.
 
         Only the recipients who may read a record hear about it.
+        :param days: {record id: the calendar day it is reminded on (``_due_records``)}
         :return: {why: how many reminders were left out}
         """
         self.ensure_one()
@@ -437,7 +530,7 @@ class CrmReviewReminderRule(models.Model):
         all_users = self.env["res.users"].union(*recipients.values())
         texts = self._texts({user.lang or "en_US" for user in all_users})
         if self.channel_activity:
-            self._send_todos(records, recipients, texts, today)
+            self._send_todos(records, recipients, texts)
         if self.channel_email and self.template_id:
             left_out["sender"] = self._send_emails(records, recipients)
         if self.channel_sms and self.sms_available:
@@ -448,9 +541,11 @@ class CrmReviewReminderRule(models.Model):
                     "rule_id": self.id,
                     "res_id": record.id,
                     "date_value": dates[record.id],
-                    "sent_on": today,
+                    "sent_on": days[record.id],
                     # Once: once per date value; rolling periods: at most once a day.
-                    "period": f"once:{dates[record.id]}" if self.frequency == "once" else fields.Date.to_string(today),
+                    "period": f"once:{dates[record.id]}"
+                    if self.frequency == "once"
+                    else fields.Date.to_string(days[record.id]),
                 }
                 for record in records
             ]
@@ -482,26 +577,13 @@ class CrmReviewReminderRule(models.Model):
                 )
         return len(to_mail) - len(readable)
 
-    def _send_todos(self, records, recipients, texts, today):
-        activity_type = self.env.ref("mail.mail_activity_data_todo")
-        model_id = self.env["ir.model"]._get_id(self.model)
-        vals_list = []
-        for record in records:
-            for user in recipients[record.id]:
-                summary, note, _sms = texts[user.lang or "en_US"]
-                vals_list.append(
-                    {
-                        "res_model_id": model_id,
-                        "res_id": record.id,
-                        "activity_type_id": activity_type.id,
-                        "user_id": user.id,
-                        "summary": summary,
-                        "note": note,
-                        "date_deadline": today,
-                    }
-                )
-        # Reminders are the to-dos themselves: no "assigned to you" email for each.
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
+    def _send_todos(self, records, recipients, texts):
+        """A to-do for each recipient, in their language, due today in their time zone."""
+        self.env["crm.review.notifier"]._assign_todos(
+            "todo",
+            [(self.model, record.id, recipients[record.id], record) for record in records],
+            lambda _record, env: texts[env.lang or "en_US"][:2],
+        )
 
     def _send_sms(self, records, recipients, texts):
         """Queue one SMS per language for each record; a recipient without number is noted in the chatter."""

@@ -87,12 +87,18 @@ class ResUsers(models.Model):
     def _review_substituted_users(self):
         """Users who named ``self`` as their substitute for today (cached until one changes)."""
         self.ensure_one()
+        # A substitute who lost the Reviewer access stands in for nobody. Checked here, not in the
+        # cache below: the access changes with the groups (from the group's form too), which do
+        # not clear that cache, while Odoo keeps ``_has_group`` up to date itself.
+        if not self.sudo()._review_is_reviewer():
+            return self.browse()
         today = fields.Date.context_today(self)
         return self.browse(self._review_substituted_ids(self.id, str(today)))
 
     @api.model
     @tools.ormcache("user_id", "today")
     def _review_substituted_ids(self, user_id, today):
+        """Ids of the users who named ``user_id`` as their substitute on ``today`` (cleared by their writes)."""
         domain = [
             ("review_substitute_id", "=", user_id),
             "|",
@@ -102,9 +108,6 @@ class ResUsers(models.Model):
             ("review_substitute_to", "=", False),
             ("review_substitute_to", ">=", today),
         ]
-        # A substitute who lost the Reviewer access stands in for nobody.
-        if not self.sudo().browse(user_id)._review_is_reviewer():
-            return ()
         return tuple(self.sudo().search(domain).ids)
 
     # Access granted by the reviewer rules ------------------------------------------------

@@ -217,3 +217,14 @@ class TestReviewEmailLink(HttpCase):
         self.assertIn("You approved step Boss", response.text)
         self.order.invalidate_recordset()
         self.assertEqual(self.order.review_state, "approved")
+
+    def test_times_shown_in_the_viewers_time_zone(self):
+        # Written in UTC; the reviewer reads Shanghai time (UTC+8), whoever opened the step.
+        self._line().pending_since = "2026-03-02 22:30:00"
+        self.reviewer.tz = "Europe/Brussels"
+        self.authenticate("link_reviewer", "link_reviewer")
+        # Moved since signing in: the page follows the reviewer, not the time zone of the session.
+        self.reviewer.tz = "Asia/Shanghai"
+        response = self.url_open(self._link())
+        self.assertIn("03/03/2026 06:30:00", response.text)
+        self.assertNotIn("22:30", response.text)

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from odoo import fields
 from odoo.exceptions import ValidationError
@@ -240,3 +240,92 @@ class TestReviewReminderRules(ReviewCommon):
         self.assertEqual(by_partner.get(chinese.partner_id), f"跟进 {order.name}")
         self.assertEqual(by_partner.get(self.salesman.partner_id), f"Follow up {order.name}")
         self.assertNotIn(self.customer, mails.recipient_ids, "a reminder for the staff, not the customer")
+
+    def _reminded(self, order, rule=None):
+        return (rule or self.reminder).sent_ids.filtered(lambda sent: sent.res_id == order.id)
+
+    def test_days_of_a_company_east_of_utc(self):
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        ends_in_five_days, ended_yesterday = self._order(), self._order()
+        ends_in_five_days.validity_date = "2026-03-15"
+        ended_yesterday.validity_date = "2026-03-09"
+        # 17:30 UTC on the 9th is 01:30 on the 10th in Shanghai: the company's day is the 10th.
+        with freeze_time("2026-03-09 17:30:00"):
+            self._run()
+        self.assertTrue(self._todos(ends_in_five_days), "five days ahead of the company's day")
+        self.assertFalse(self._todos(ended_yesterday), "ended yesterday in the company's calendar")
+        self.assertEqual(self._reminded(ends_in_five_days).sent_on, date(2026, 3, 10))
+
+    def test_days_of_a_company_west_of_utc(self):
+        self.env.company.partner_id.tz = "America/Los_Angeles"
+        ends_today, ends_in_six_days, committed_today = self._order(), self._order(), self._order()
+        ends_today.validity_date = "2026-03-09"
+        ends_in_six_days.validity_date = "2026-03-15"
+        # 13:00 on the 9th in Los Angeles.
+        committed_today.commitment_date = "2026-03-09 20:00:00"
+        by_commitment = self._rule(
+            summary="Delivery soon",
+            offset_days=-5,
+            date_field_id=self.env["ir.model.fields"]._get("sale.order", "commitment_date").id,
+        )
+        # 06:30 UTC on the 10th is 23:30 on the 9th in Los Angeles: the company's day is still the 9th.
+        with freeze_time("2026-03-10 06:30:00"):
+            self._run()
+        self.assertTrue(self._todos(ends_today), "ends on the company's day")
+        self.assertFalse(self._todos(ends_in_six_days), "six days ahead of the company's day")
+        self.assertEqual(self._reminded(ends_today).sent_on, date(2026, 3, 9))
+        self.assertTrue(self._todos_of(committed_today, "Delivery soon"))
+        self.assertEqual(self._reminded(committed_today, by_commitment).date_value, date(2026, 3, 9))
+
+    def _user_of_another_company(self):
+        company_b = self.env["res.company"].create({"name": "Reminder Company B"})
+        return new_test_user(
+            self.env,
+            "rv_seller_b",
+            groups="sales_team.group_sale_salesman_all_leads,base.group_partner_manager",
+            name="Bob Seller B",
+            company_id=company_b.id,
+            company_ids=[Command.set(company_b.ids)],
+        )
+
+    def test_company_rule_reminds_only_its_users(self):
+        seller_b = self._user_of_another_company()
+        team = self.env["res.groups"].create(
+            {"name": "Contact welcomers", "user_ids": [Command.set((self.salesman | seller_b).ids)]}
+        )
+        self.env["crm.review.reminder.rule"].create(
+            {
+                "name": "Welcome the contact",
+                "company_id": self.env.company.id,
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "domain": "[('name', '=', 'Shared contact')]",
+                "date_field_id": self.env["ir.model.fields"]._get("res.partner", "create_date").id,
+                "window_days": 10,
+                "recipient_type": "group",
+                "group_id": team.id,
+            }
+        )
+        # Without company: every company's users may read it, the rule reminds its own company's only.
+        shared = self.env["res.partner"].create({"name": "Shared contact"})
+        self._run()
+        todos = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", shared.id), ("summary", "=", "Welcome the contact")]
+        )
+        self.assertEqual(todos.user_id, self.salesman)
+
+    def test_company_rule_refuses_users_of_another_company(self):
+        seller_b = self._user_of_another_company()
+        with (
+            self.assertRaisesRegex(ValidationError, "Bob Seller B cannot be reminded of records of"),
+            self.cr.savepoint(),
+        ):
+            self.reminder.write(
+                {
+                    "company_id": self.env.company.id,
+                    "recipient_type": "users",
+                    "user_ids": [Command.set((self.salesman | seller_b).ids)],
+                }
+            )
+        self.reminder.write({"recipient_type": "users", "user_ids": [Command.set((self.salesman | seller_b).ids)]})
+        with self.assertRaisesRegex(ValidationError, "Bob Seller B"):
+            self.reminder.company_id = self.env.company

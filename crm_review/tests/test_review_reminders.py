@@ -1,8 +1,8 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 
 from .common import ReviewCommon
 
@@ -165,3 +165,39 @@ class TestReviewReminders(ReviewCommon):
         self.assertIn(orders[2].name, body, "the most overdue is listed")
         self.assertEqual(sum(order.name in body for order in orders), 2, "a screenful, not everything")
         self.assertIn("1</t> more", body.replace("1 more", "1</t> more"))
+
+    def _escalate_at(self, moment):
+        """Submit an order and escalate its first step at ``moment`` (UTC); its line."""
+        self.rule.write({"reminder_max": 1})
+        with freeze_time(moment):
+            orders, lines = self._overdue_orders(count=1)
+            lines.write({"pending_since": "2026-01-05 02:30:00", "reminder_count": 1})
+            self._run_cron()
+        self.assertTrue(lines.escalated)
+        return orders, lines
+
+    def test_escalation_in_the_escalated_users_language_and_time_zone(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["crm_review"], ["zh_CN"], overwrite=True)
+        self.rule.step_ids[0].with_context(lang="zh_CN").name = "经理审批"
+        self.director.write({"lang": "zh_CN", "tz": "Asia/Shanghai"})
+        self.rule.escalation_user_id = self.director
+        # 17:30 UTC on March 9 is already March 10 in Shanghai.
+        orders, _lines = self._escalate_at("2026-03-09 17:30:00")
+        todo = self._review_activities(orders, xmlid="crm_review.mail_activity_type_review_escalation")
+        self.assertEqual(todo.user_id, self.director)
+        self.assertEqual(todo.summary, "审核超时：经理审批")
+        self.assertIn("已升级至 Dora Director", todo.note)
+        self.assertIn("10:30", todo.note, "02:30 UTC is 10:30 in Shanghai")
+        self.assertEqual(todo.date_deadline, date(2026, 3, 10), "due on the director's day")
+
+    def test_escalation_with_nobody_to_escalate_to_says_so(self):
+        self.rule.escalation_user_id = False
+        nobody = self.env["res.users"]
+        with patch.object(type(self.env["crm.review"]), "_review_fallback_reviewers", return_value=nobody):
+            orders, _lines = self._escalate_at("2026-03-09 10:00:00")
+        note = self._last_note(orders).body
+        self.assertIn("nobody to escalate to", note)
+        self.assertIn(self.env.company.name, note)
+        self.assertNotIn("escalated to .", note)
+        self.assertFalse(self._review_activities(orders, xmlid="crm_review.mail_activity_type_review_escalation"))

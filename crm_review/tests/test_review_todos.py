@@ -120,6 +120,42 @@ class TestReviewTodos(ReviewCommon):
         self.assertIn("Attach the signed purchase order.", str(fix.note))
         self.assertEqual(fix.date_deadline, fields.Date.context_today(fix), "the record waits for the submitter today")
 
+    def _load_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["crm_review"], ["zh_CN"], overwrite=True)
+        self.rule.step_ids[0].with_context(lang="zh_CN").name = "经理审批"
+
+    def test_todos_in_the_assignees_language(self):
+        self._load_chinese()
+        self.salesman.lang = "zh_CN"
+        # A Chinese salesperson submits, working in Chinese: the English reviewer reads English.
+        order = self._order()
+        order.with_user(self.salesman).with_context(lang="zh_CN").action_review_submit()
+        self.assertEqual(self._review_activities(order).summary, "Review: Manager")
+        # An English reviewer rejects: the Chinese salesperson reads Chinese.
+        self._reject(order, self.reviewer)
+        fix = self._review_activities(order, xmlid="crm_review.mail_activity_type_review_fix")
+        self.assertEqual(fix.summary, "修改后重新提交")
+        # An English salesperson submits: the Chinese reviewer reads Chinese.
+        self.reviewer.lang = "zh_CN"
+        other = self._order()
+        other.with_user(self.salesman).with_context(lang="en_US").action_review_submit()
+        self.assertEqual(self._review_activities(other).summary, "审核：经理审批")
+
+    def test_rejection_limit_escalates_in_the_escalated_users_language(self):
+        self._load_chinese()
+        self.director.lang = "zh_CN"
+        self.rule.sudo().write({"reject_limit": 1, "escalation_user_id": self.director.id})
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        self._reject(order, self.reviewer)
+        todo = self._review_activities(order, xmlid="crm_review.mail_activity_type_review_escalation")
+        self.assertEqual(todo.user_id, self.director)
+        self.assertEqual(todo.summary, "已达驳回次数上限")
+        self.assertIn("已升级至 Dora Director", todo.note)
+        # The chatter keeps the language of whoever rejected.
+        self.assertIn("escalated to Dora Director", self._last_note(order).body)
+
 
 @tagged("post_install", "-at_install")
 class TestReviewQueryCounts(ReviewCommon):

@@ -123,6 +123,26 @@ class TestReviewFourEyes(ReviewCommon):
         self.reviewer.with_user(self.reviewer).write({"review_substitute_id": self.substitute.id})
         self.assertEqual(self.substitute._review_substituted_users(), self.reviewer)
 
+    def test_substitute_follows_the_reviewer_group_form(self):
+        self.reviewer.write({"review_substitute_id": self.substitute.id})
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        as_substitute = order.with_user(self.substitute)
+        self.assertTrue(as_substitute.review_can_decide)
+        self.assertEqual(self.substitute._review_substituted_users(), self.reviewer)
+        # Removed from the Reviewer group on the group's form (not the user's): stands in for nobody.
+        reviewers = self.env.ref("crm_review.group_review_reviewer")
+        reviewers.write({"user_ids": [Command.unlink(self.substitute.id)]})
+        self.assertFalse(self.substitute._review_substituted_users())
+        self.assertFalse(as_substitute.search([("id", "=", order.id), ("review_involves_me", "=", True)]))
+        # Back in the group: stands in again, without waiting for a cache to clear.
+        reviewers.write({"user_ids": [Command.link(self.substitute.id)]})
+        self.assertEqual(self.substitute._review_substituted_users(), self.reviewer)
+        as_substitute.invalidate_recordset()
+        self.assertTrue(as_substitute.review_can_decide)
+        as_substitute.action_review_approve()
+        self.assertEqual(order.review_ids.approved_by_ids, self.reviewer)
+
     def test_substitute_counts_once_in_an_all_step(self):
         (self.reviewer | self.reviewer2).write({"review_substitute_id": self.substitute.id})
         order = self._order()

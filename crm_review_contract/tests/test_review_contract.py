@@ -3,6 +3,7 @@ from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.crm_review.tests.common import ReviewCommon
+from odoo.addons.crm_review_contract.hooks import uninstall_hook
 
 
 @tagged("post_install", "-at_install")
@@ -131,3 +132,22 @@ class TestReviewContract(ReviewCommon):
             line.with_user(self.contract_user).unlink()
         self.assertEqual(len(contract.contract_line_ids), 1)
         self.assertEqual(contract.review_state, "pending")
+
+    def test_uninstall_forgets_the_review_of_contracts_only(self):
+        contract = self._contract()
+        contract.with_user(self.contract_user).action_review_submit()
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        self.assertTrue(self._review_activities(contract))
+        uninstall_hook(self.env)
+        self.env.invalidate_all()
+        of_contracts = [("res_model", "=", "contract.contract")]
+        self.assertFalse(self.env["crm.review"].sudo().search(of_contracts), "no review line of a contract")
+        self.assertFalse(self.env["crm.review.log"].sudo().search(of_contracts), "no audit trail of a contract")
+        self.assertFalse(self._review_activities(contract))
+        self.assertFalse(self.contract_rule.active, "no active rule on a model nobody reviews")
+        # Orders are still reviewed.
+        self.assertTrue(self.rule.active)
+        self.assertEqual(order.review_state, "pending")
+        self.assertEqual(self._review_activities(order).user_id, self.reviewer)
+        self.assertEqual(len(order.review_ids), 2)
