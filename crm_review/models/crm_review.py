@@ -993,6 +993,9 @@ class CrmReview(models.Model):
     def _review_schedule_activities(self):
         """One "Review" to-do per waiting reviewer of each pending line, created in one batch.
 
+        Not for a step with more reviewers than its to-do limit (``todo_limit``):
+        they find it in their To Review list and reminder digest.
+
         Due the day the step opens, in the reviewer's time zone: a step waiting
         for someone is work for today (Odoo's activity menu lists it), while
         the reminders follow the rule's delay (``next_reminder_at``). Reviewers
@@ -1006,7 +1009,10 @@ class CrmReview(models.Model):
             waiting = line._review_waiting_reviewers()
             for user in waiting:
                 new_steps[user].append(line.id)
-            assignments.append((line.res_model, line.res_id, waiting, line))
+            # A large group finds the step in its To Review list and digest: no to-do per member.
+            limit = line.step_id.todo_limit
+            if not limit or len(waiting) <= limit:
+                assignments.append((line.res_model, line.res_id, waiting, line))
 
         def texts(line, env):
             return env._("Review: %(step)s", step=line.with_context(lang=env.lang)._review_step_name()), False

@@ -2,6 +2,11 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
+# Up to this many reviewers, each gets a to-do (Odoo's activity menu); beyond, the To Review list and digest.
+DEFAULT_TODO_LIMIT = 10
+MAX_TODO_LIMIT = 1000
+
+
 class CrmReviewStep(models.Model):
     """One ordered approval step (tier) of a review rule."""
 
@@ -45,6 +50,14 @@ class CrmReviewStep(models.Model):
         help="Optional: the step only applies to records matching this domain; otherwise it is skipped.",
     )
     comment_required = fields.Boolean(help="Reviewers must write a comment to approve.")
+    todo_limit = fields.Integer(
+        "To-dos for up to",
+        default=DEFAULT_TODO_LIMIT,
+        help="Each reviewer gets a to-do while the step has at most this many reviewers. A larger group "
+        "(a whole department, any one of whom approves) finds the step in its To Review list and reminder "
+        "digest instead: one decision then creates and removes no to-do for each member. 0: a to-do for "
+        "every reviewer, whatever their number.",
+    )
     action_approved_id = fields.Many2one(
         "ir.actions.server",
         string="When approved, run",
@@ -70,6 +83,19 @@ class CrmReviewStep(models.Model):
             }.get(step.approver_type)
             if missing:
                 raise ValidationError(self.env._("Step %(step)s needs %(missing)s.", step=step.name, missing=missing))
+
+    @api.constrains("todo_limit")
+    def _check_todo_limit(self):
+        for step in self:
+            if not 0 <= step.todo_limit <= MAX_TODO_LIMIT:
+                raise ValidationError(
+                    self.env._(
+                        "Step %(step)s: the number of reviewers who get a to-do is between 0 (all of them) "
+                        "and %(max)s.",
+                        step=step.name,
+                        max=MAX_TODO_LIMIT,
+                    )
+                )
 
     @api.constrains("approver_type", "user_ids", "rule_id")
     def _check_users_company(self):

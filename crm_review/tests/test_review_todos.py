@@ -1,8 +1,9 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import ReviewCommon
 
@@ -266,3 +267,63 @@ class TestReviewQueryCounts(ReviewCommon):
             values = order.read(banner)[0]
         self.assertTrue(values["review_can_decide"])
         self.assertEqual(values["review_reviewers_label"], "Rita Reviewer")
+
+
+@tagged("post_install", "-at_install")
+class TestReviewLargeGroups(ReviewCommon):
+    """A step of a large group: its members find it in their To Review list, not in a to-do each."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.department = [
+            new_test_user(
+                cls.env, f"rv_dept_{index}", groups="crm_review.group_review_reviewer", name=f"Dept member {index}"
+            )
+            for index in range(18)
+        ]
+        cls.controllers.user_ids = [Command.set([user.id for user in cls.department])]
+
+    def _order_at_the_group_step(self):
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        order.with_user(self.reviewer).action_review_approve()
+        return order
+
+    def test_large_group_gets_no_todo_each(self):
+        group_step = self.rule.step_ids[1]
+        self.assertEqual(group_step.todo_limit, 10, "the default")
+        order = self._order_at_the_group_step()
+        self.assertFalse(self._review_activities(order), "18 members > 10: no to-do each")
+        member = self.department[7].with_user(self.department[7])
+        self.assertIn(order, self.env["sale.order"].with_user(member).search([("review_to_me", "=", True)]))
+        order.with_user(member).action_review_approve()
+        self.assertEqual(order.review_state, "approved")
+
+    def test_group_within_the_limit_gets_a_todo_each(self):
+        self.rule.step_ids[1].todo_limit = 0  # no limit
+        order = self._order_at_the_group_step()
+        self.assertEqual(self._review_activities(order).user_id.ids, sorted(user.id for user in self.department))
+        order.with_user(self.department[0]).action_review_approve()
+        self.assertFalse(self._review_activities(order), "the decision removed every member's to-do")
+
+    def test_a_decision_costs_the_same_whatever_the_group_size(self):
+        counts = {}
+        # The first run fills the caches; the two after it are compared.
+        for size in (2, 18, 3):
+            self.controllers.user_ids = [Command.set([user.id for user in self.department[:size]])]
+            self.rule.step_ids[1].todo_limit = 2
+            order = self._order_at_the_group_step()
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            order.with_user(self.department[0]).action_review_approve()
+            self.env.flush_all()
+            counts[size] = self.cr.sql_log_count - before
+            self.assertEqual(order.review_state, "approved")
+        self.assertEqual(counts[3], counts[18], f"queries of one approval by group size: {counts}")
+        self.assertLessEqual(counts[18], counts[2], "a large group costs no more than a small one")
+
+    def test_todo_limit_is_bounded(self):
+        with self.assertRaisesRegex(ValidationError, "between 0"):
+            self.rule.step_ids[1].todo_limit = -1
