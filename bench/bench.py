@@ -181,7 +181,7 @@ def query_category(origin, query):
     statement = " ".join(query.split())
     if _ENGINE_WRITE.match(statement):
         return "engine_write"
-    if "_remove_todos" in origin or "_review_remove" in origin:
+    if "_review_remove" in origin:
         return "todo_remove"
     if "_create_todos" in origin:
         return "todo_create"

@@ -1,5 +1,6 @@
 from collections import defaultdict
 from datetime import timedelta
+from typing import NamedTuple
 
 from markupsafe import Markup
 
@@ -7,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
+
+from .crm_review_rule import StepSpec
 
 # Fields of a line the engine reads with the lines (one fetch for a whole batch). Those of
 # "all" steps only (who approved already) are read when needed.
@@ -32,6 +35,17 @@ LINE_FIELDS = [
 
 # A review comment is a few lines of text, not a document.
 MAX_COMMENT_LENGTH = 10000
+
+
+class PlannedStep(NamedTuple):
+    """One step of a planned route: what a submission writes, or would write (a dry run)."""
+
+    spec: StepSpec
+    position: int
+    state: str  # pending, waiting, skipped, or carried (an approval kept from the rejected submission)
+    reviewers: object  # res.users: who decides (empty when skipped, or when nobody may in a dry run)
+    fallback: bool  # nobody named may review: the company's review administrators decide
+    carried: object  # crm.review: the approved line kept, for a carried step
 
 
 class CrmReview(models.Model):
@@ -533,15 +547,179 @@ class CrmReview(models.Model):
         )
 
     # ------------------------------------------------------------------
+    # Planning a route: which steps, in which order, reviewed by whom
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _review_plan(self, records, submitter, previous=None, dry_run=False, rules=None):
+        """The route of a submission of ``records`` by ``submitter``: {record id: [PlannedStep]}, in review order.
+
+        The one planner: ``_review_submit`` writes its plan, Simulate shows it
+        (``dry_run``). The reviewers of every step are fixed at submission, so
+        the whole route is known from the start. A resubmission after a
+        rejection keeps the approved steps that still apply to the record as it
+        is now (continue mode) unless one of the rules asks to restart from the
+        first step; the other steps are planned afresh (a step skipped before is
+        reviewed if the fixed record now matches its condition). The first step
+        left to decide is pending.
+
+        :param previous: current lines of the records (of their last submission)
+        :param dry_run: refuse nothing: a record no rule applies to gets no step,
+            a step nobody may review gets no reviewer (a submission refuses both)
+        :param rules: only these rules, active or not (Simulate); by default the active rules
+        """
+        Rule = self.env["crm.review.rule"]
+        steps_by_record = self._review_steps_of(records, rules, dry_run)
+        previous_by_record = previous.grouped("res_id") if previous else {}
+        no_line, nobody = self.sudo().browse(), self.env["res.users"]
+        plan = {}
+        for record in records:
+            steps = steps_by_record.get(record.id, [])
+            kept = {}
+            restart = any(Rule._rule_info(spec.rule_id).resubmit_mode == "restart" for spec, _applies in steps)
+            if record.review_state == "rejected" and not restart:
+                kept = {
+                    line.step_id.id: line
+                    for line in previous_by_record.get(record.id, no_line)
+                    if line.state == "approved"
+                }
+            company = record.company_id if "company_id" in record._fields else self.env["res.company"]
+            route, opened = [], False
+            for position, (spec, applies) in enumerate(steps, start=1):
+                if not applies:
+                    route.append(PlannedStep(spec, position, "skipped", nobody, False, no_line))
+                elif spec.id in kept:
+                    # An approval stands only for a step that still applies: the record may have changed since.
+                    line = kept[spec.id]
+                    route.append(PlannedStep(spec, position, "carried", line.reviewer_ids, False, line))
+                else:
+                    reviewers, fallback = self._review_step_reviewers(spec, record, submitter, company, dry_run)
+                    state = "waiting" if opened else "pending"
+                    route.append(PlannedStep(spec, position, state, reviewers, fallback, no_line))
+                    opened = True
+            plan[record.id] = route
+        return plan
+
+    @api.model
+    def _review_steps_of(self, records, rules=None, dry_run=False):
+        """{record id: [(StepSpec, applies)]} in review order; refuses records no rule applies to
+        (unless ``dry_run``). ``rules``: as in ``_review_plan``."""
+        Rule = self.env["crm.review.rule"]
+        Step = self.env["crm.review.step"]
+        matches = Rule._rules_for(records.browse(records.ids), rules)
+        specs = Rule._step_specs([rule.id for rule in matches])
+        steps_by_record = defaultdict(list)
+        for rule, matching in matches.items():
+            for spec in specs[rule.id]:
+                applies = set(Step._spec_applies_to(spec, matching).ids)
+                for record_id in matching.ids:
+                    steps_by_record[record_id].append((spec, record_id in applies))
+        nothing = records.filtered(lambda r: not steps_by_record.get(r.id))
+        if nothing and not dry_run:
+            raise UserError(
+                self.env._(
+                    "No review rule applies to %(records)s: there is nothing to submit.",
+                    records=", ".join(nothing.mapped("display_name")),
+                )
+            )
+        for steps in steps_by_record.values():
+            steps.sort(key=lambda item: item[0].order)
+        return steps_by_record
+
+    @api.model
+    def _review_step_reviewers(self, spec, record, submitter, company, dry_run=False):
+        """(reviewers, fallback) of step ``spec`` for ``record``: active internal users allowed in its company.
+
+        Never the submitter unless the rule allows it. Nobody left: the review
+        administrators of the company decide rather than the review stalling
+        (``fallback``); nobody at all is an error naming the step, or in a dry
+        run no reviewer.
+        """
+        users = self.env["crm.review.step"]._spec_reviewers(spec, record, submitter).sudo()
+        users = users.filtered(lambda u: u.active and not u.share and (not company or company in u.company_ids))
+        if not self.env["crm.review.rule"]._rule_info(spec.rule_id).allow_self_approval:
+            users -= submitter
+        if users:
+            return users, False
+        users = self._review_fallback_reviewers(company, exclude=submitter)
+        if not users and not dry_run:
+            raise UserError(
+                self.env._(
+                    "Nobody can review step %(step)s of %(record)s: set reviewers on the rule.",
+                    step=spec.name,
+                    record=record.sudo().display_name,
+                )
+            )
+        return users, True
+
+    @api.model
+    def _review_route_values(self, records, plan, names):
+        """Values of the lines of a new submission of ``records`` following ``plan``, and the earlier
+        lines carried over (renumbered into the new submission)."""
+        submission = self._review_next_submission(records)
+        now = fields.Datetime.now()
+        submitter = self.env.user
+        line_vals = []
+        carried = self.sudo().browse()
+        for record in records:
+            company = record.company_id if "company_id" in record._fields else self.env["res.company"]
+            team = record.team_id if "team_id" in record._fields else self.env["crm.team"]
+            for step in plan[record.id]:
+                if step.state == "carried":
+                    step.carried.write({"position": step.position, "submission": submission[record.id]})
+                    carried |= step.carried
+                    continue
+                spec = step.spec
+                vals = {
+                    "res_model": record._name,
+                    "res_id": record.id,
+                    "res_name": names[record.id],
+                    "rule_id": spec.rule_id,
+                    "step_id": spec.id,
+                    "name": spec.name,
+                    "position": step.position,
+                    "submission": submission[record.id],
+                    "state": step.state,
+                    "approval_mode": spec.approval_mode,
+                    "comment_required": spec.comment_required,
+                    "submitter_id": submitter.id,
+                    "company_id": company.id,
+                    "team_id": team.id,
+                    "is_current": True,
+                }
+                if step.state != "skipped":
+                    vals["reviewer_ids"] = [Command.set(step.reviewers.ids)]
+                if step.state == "pending":
+                    vals.update(self._review_pending_values(spec.rule_id, now))
+                line_vals.append(vals)
+        return line_vals, carried
+
+    @api.model
+    def _review_next_submission(self, records):
+        """{record id: number of the new submission} (one read_group for records reviewed before)."""
+        reviewed = records.filtered("review_state")
+        counts = {}
+        if reviewed:
+            counts = dict(
+                self.sudo()._read_group(
+                    [("res_model", "=", records._name), ("res_id", "in", reviewed.ids)],
+                    ["res_id"],
+                    ["submission:max"],
+                )
+            )
+        return {record.id: (counts.get(record.id) or 0) + 1 for record in records}
+
+    # ------------------------------------------------------------------
     # Decisions (the mixin's actions call these after checking who may decide)
     # ------------------------------------------------------------------
 
     @api.model
     def _review_submit(self, records):
-        """Create the route of a new submission of ``records`` and open its first step."""
+        """Create the route of a new submission of ``records`` (``_review_plan``) and open its first step."""
         names = {record.id: record.display_name for record in records}
         previous = self._review_lines_of(records.filtered("review_state"))
-        line_vals, carried = self.env["crm.review.rule"]._review_route(records, previous, names)
+        plan = self._review_plan(records, self.env.user, previous)
+        line_vals, carried = self._review_route_values(records, plan, names)
         closed = previous - carried
         rejected = records.filtered(lambda r: r.review_state == "rejected")
         # Found now, removed last: an unlink empties the ORM cache, and the steps are read again otherwise.

@@ -6,7 +6,8 @@ INT_LIMIT = 2**31
 
 
 class CrmReviewCached(models.AbstractModel):
-    """Review settings the engine caches (rules, steps, reasons): any change empties the cache."""
+    """Review settings (rules, steps, reasons): numbers checked before they reach the database, and any
+    change empties the engine's caches (of rules and steps)."""
 
     _name = "crm.review.cached"
     _description = "Review Setting Cached by the Engine"

@@ -149,11 +149,6 @@ class CrmReviewNotifier(models.AbstractModel):
         return self.env["mail.activity"].sudo().search(domain)
 
     @api.model
-    def _remove_todos(self, res_model, res_ids, kinds, users=None):
-        """Remove the to-dos of ``kinds`` on these records (of every assignee, or only of ``users``)."""
-        self._find_todos(res_model, res_ids, kinds, users).unlink()
-
-    @api.model
     def _due_date(self, hours, user=None):
         """Due date of a to-do ``hours`` from now, in the assignee's time zone (today for 0)."""
         moment = fields.Datetime.now() + timedelta(hours=hours or 0)

@@ -1,12 +1,4 @@
-from typing import NamedTuple
-
-from odoo import api, fields, models, tools
-
-
-class ReasonInfo(NamedTuple):
-    name: str
-    reason_type: str
-    guidance: str
+from odoo import fields, models
 
 
 class CrmReviewReason(models.Model):
@@ -32,14 +24,3 @@ class CrmReviewReason(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", index=True, help="Leave empty to share the reason with every company.")
-
-    def _info(self):
-        """ReasonInfo of the reason, in the user's language (cached until a reason changes)."""
-        self.ensure_one()
-        return self._info_cached(self.id, self.env.lang or "en_US")
-
-    @api.model
-    @tools.ormcache("reason_id", "lang")
-    def _info_cached(self, reason_id, lang):
-        reason = self.sudo().with_context(lang=lang, active_test=False).browse(reason_id)
-        return ReasonInfo(reason.name, reason.reason_type, reason.guidance or "")

@@ -3,7 +3,7 @@ from typing import NamedTuple
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
-from odoo.fields import Command, Domain
+from odoo.fields import Domain
 
 from ..tools.condition import ConditionError, evaluate_condition
 from .res_company import REVIEW_SWITCHES
@@ -401,13 +401,17 @@ class CrmReviewRule(models.Model):
         return self.env["res.company"]._review_setting_domain(model_name, field_name)
 
     @api.model
-    def _rules_for(self, records):
+    def _rules_for(self, records, rules=None):
         """Active rules of the records' model that apply to them: {rule: records}.
 
         A record whose company switched the review of its model off in Settings
         needs none, whatever company the user works in.
+        :param rules: only these rules, active or not (Simulate tries a rule before it is switched on)
         """
-        specs = self._rule_specs(records._name)
+        if rules is None:
+            specs = self._rule_specs(records._name)
+        else:
+            specs = [(rule.id, rule._get_record_domain()) for rule in rules.sudo().with_context(active_test=False)]
         records = self._review_switched_on(records) if specs else records.browse()
         if not records:
             return {}
@@ -568,157 +572,6 @@ class CrmReviewRule(models.Model):
     def _review_field_labels(self, records, names):
         """Labels of the fields ``names`` of ``records``' model, in the user's language."""
         return ", ".join(records._fields[name].get_description(self.env)["string"] for name in names)
-
-    # ------------------------------------------------------------------
-    # Planning a route: which steps, in which order, reviewed by whom
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _review_steps_of(self, records):
-        """{record id: [(StepSpec, applies)]} in review order; refuses records no rule applies to."""
-        Step = self.env["crm.review.step"]
-        rules = self._rules_for(records.browse(records.ids))
-        specs = self._step_specs([rule.id for rule in rules])
-        steps_by_record = defaultdict(list)
-        for rule, matching in rules.items():
-            for spec in specs[rule.id]:
-                applies = set(Step._spec_applies_to(spec, matching).ids)
-                for record_id in matching.ids:
-                    steps_by_record[record_id].append((spec, record_id in applies))
-        nothing = records.filtered(lambda r: not steps_by_record.get(r.id))
-        if nothing:
-            raise UserError(
-                self.env._(
-                    "No review rule applies to %(records)s: there is nothing to submit.",
-                    records=", ".join(nothing.mapped("display_name")),
-                )
-            )
-        for steps in steps_by_record.values():
-            steps.sort(key=lambda item: item[0].order)
-        return steps_by_record
-
-    @api.model
-    def _review_route(self, records, previous, names):
-        """Values of the lines of a new submission of ``records``, and the earlier lines carried over.
-
-        The reviewers of every step are fixed at submission, so the whole route
-        is known from the start. A resubmission after a rejection keeps the
-        approved steps that still apply to the record as it is now (continue
-        mode) unless one of the rules asks to restart from the first step; the
-        other steps are planned afresh (a step skipped before is reviewed if
-        the fixed record now matches its condition). The first step left to
-        decide is pending at once.
-        :param previous: current lines of the records (of their last submission)
-        """
-        Review = self.env["crm.review"].sudo()
-        steps_by_record = self._review_steps_of(records)
-        previous_by_record = previous.grouped("res_id")
-        submission = self._review_next_submission(records)
-        now = fields.Datetime.now()
-        submitter = self.env.user
-        line_vals = []
-        carried = Review
-        for record in records:
-            steps = steps_by_record[record.id]
-            keep = Review
-            restart = any(self._rule_info(spec.rule_id).resubmit_mode == "restart" for spec, _applies in steps)
-            if record.review_state == "rejected" and not restart:
-                keep = previous_by_record.get(record.id, Review).filtered(lambda line: line.state == "approved")
-            kept = {line.step_id.id: line for line in keep}
-            opened = False
-            company = record.company_id if "company_id" in record._fields else self.env["res.company"]
-            for position, (spec, applies) in enumerate(steps, start=1):
-                # An approval stands only for a step that still applies: the record may have changed since.
-                if applies and spec.id in kept:
-                    kept[spec.id].write({"position": position, "submission": submission[record.id]})
-                    carried |= kept[spec.id]
-                    continue
-                vals = {
-                    "res_model": record._name,
-                    "res_id": record.id,
-                    "res_name": names[record.id],
-                    "rule_id": spec.rule_id,
-                    "step_id": spec.id,
-                    "name": spec.name,
-                    "position": position,
-                    "submission": submission[record.id],
-                    "state": "waiting",
-                    "approval_mode": spec.approval_mode,
-                    "comment_required": spec.comment_required,
-                    "submitter_id": submitter.id,
-                    "company_id": company.id,
-                    "team_id": record.team_id.id if "team_id" in record._fields else False,
-                    "is_current": True,
-                }
-                if not applies:
-                    vals["state"] = "skipped"
-                    line_vals.append(vals)
-                    continue
-                reviewers = self._review_step_reviewers(spec, record, submitter, company)
-                vals["reviewer_ids"] = [Command.set(reviewers.ids)]
-                if not opened:
-                    opened = True
-                    vals.update(Review._review_pending_values(spec.rule_id, now))
-                line_vals.append(vals)
-        return line_vals, carried
-
-    @api.model
-    def _review_step_reviewers(self, spec, record, submitter, company):
-        """Reviewers of step ``spec`` for ``record``: active internal users allowed in its company.
-
-        Never the submitter unless the rule allows it. Nobody left: the review
-        administrators of the company decide rather than the review stalling;
-        nobody at all is an error naming the step.
-        """
-        Review = self.env["crm.review"]
-        users = self.env["crm.review.step"]._spec_reviewers(spec, record, submitter).sudo()
-        users = users.filtered(lambda u: u.active and not u.share and (not company or company in u.company_ids))
-        if not self._rule_info(spec.rule_id).allow_self_approval:
-            users -= submitter
-        if not users:
-            users = Review._review_fallback_reviewers(company, exclude=submitter)
-        if not users:
-            raise UserError(
-                self.env._(
-                    "Nobody can review step %(step)s of %(record)s: set reviewers on the rule.",
-                    step=spec.name,
-                    record=record.sudo().display_name,
-                )
-            )
-        return users
-
-    @api.model
-    def _review_manager_of(self, record, submitter):
-        """Who approves a "manager" step: the submitter's manager, else the sales team leader."""
-        if "employee_id" in submitter._fields:
-            manager = submitter.sudo().employee_id.parent_id.user_id
-            if manager:
-                return manager
-        if "team_id" in record._fields and record.sudo().team_id.user_id:
-            return record.sudo().team_id.user_id
-        team = (
-            self.env["crm.team"]
-            .sudo()
-            .search(["|", ("member_ids", "in", submitter.ids), ("user_id", "=", submitter.id)], limit=1)
-        )
-        return team.user_id
-
-    @api.model
-    def _review_next_submission(self, records):
-        """{record id: number of the new submission} (one read_group for records reviewed before)."""
-        reviewed = records.filtered("review_state")
-        counts = {}
-        if reviewed:
-            counts = dict(
-                self.env["crm.review"]
-                .sudo()
-                ._read_group(
-                    [("res_model", "=", records._name), ("res_id", "in", reviewed.ids)],
-                    ["res_id"],
-                    ["submission:max"],
-                )
-            )
-        return {record.id: (counts.get(record.id) or 0) + 1 for record in records}
 
     def action_simulate(self):
         """Open the simulation wizard: which steps would apply to a record, and who reviews."""

@@ -161,18 +161,20 @@ class CrmReviewStep(models.Model):
             if field and field.type == "many2one" and field.comodel_name == "res.users":
                 return record[spec.user_field]
             return self.env["res.users"]
-        return self.env["crm.review.rule"]._review_manager_of(record, submitter)
+        return self._review_manager_of(record, submitter)
 
-    def _spec(self):
-        self.ensure_one()
-        specs = self.env["crm.review.rule"]._step_specs([self.rule_id.id])[self.rule_id.id]
-        return next(spec for spec in specs if spec.id == self.id)
-
-    def _applies_to(self, records):
-        """Records among ``records`` whose condition this step matches (one query at most)."""
-        return self._spec_applies_to(self._spec(), records)
-
-    def _resolve_reviewers(self, record, submitter):
-        """Users who would review this step for ``record`` (active internal users)."""
-        users = self._spec_reviewers(self._spec(), record, submitter)
-        return users.filtered(lambda u: u.active and not u.share)
+    @api.model
+    def _review_manager_of(self, record, submitter):
+        """Who approves a "manager" step: the submitter's manager, else the sales team leader."""
+        if "employee_id" in submitter._fields:
+            manager = submitter.sudo().employee_id.parent_id.user_id
+            if manager:
+                return manager
+        if "team_id" in record._fields and record.sudo().team_id.user_id:
+            return record.sudo().team_id.user_id
+        team = (
+            self.env["crm.team"]
+            .sudo()
+            .search(["|", ("member_ids", "in", submitter.ids), ("user_id", "=", submitter.id)], limit=1)
+        )
+        return team.user_id

@@ -1,9 +1,9 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import ReviewCommon
 
@@ -31,6 +31,36 @@ class TestReviewMultiCompany(ReviewCommon):
             company_id=cls.company_b.id,
             company_ids=[Command.set(cls.company_b.ids)],
         )
+
+    def _order_b(self):
+        """A company B order of ``seller_b``, over the rule's amount."""
+        return (
+            self.env["sale.order"]
+            .with_user(self.seller_b)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "user_id": self.seller_b.id,
+                    "order_line": [
+                        Command.create({"product_id": self.product.id, "product_uom_qty": 1, "price_unit": 2000})
+                    ],
+                }
+            )
+        )
+
+    def _simulate(self, rule, record, user, submitter=None):
+        """What Simulate of ``rule`` shows on ``record`` to ``user`` (working in all their companies)."""
+        action = rule.with_user(user).action_simulate()
+        wizard_model = (
+            self.env[action["res_model"]]
+            .with_user(user)
+            .with_context(**action["context"], allowed_company_ids=user.company_ids.ids)
+        )
+        with Form(wizard_model) as form:
+            form.res_ref = record
+            if submitter:
+                form.submitter_id = submitter
+            return form.submitter_id, form.result
 
     def _run_cron(self, xmlid):
         with self.enter_registry_test_mode():
@@ -137,3 +167,51 @@ class TestReviewMultiCompany(ReviewCommon):
             [("res_model", "=", "sale.order"), ("res_id", "=", order.id), ("summary", "=", "Team follow-up")]
         )
         self.assertEqual(todos.user_id, self.salesman, "a member of company B only gets no to-do on a company A order")
+
+    def test_simulate_asks_whom_the_submission_asks_in_the_records_company(self):
+        """Neither the Manager nor the Controller may review in company B: Simulate names the administrators
+        of company B, and the submission then asks them."""
+        self.admin_b.group_ids = [Command.link(self.env.ref("sales_team.group_sale_salesman_all_leads").id)]
+        order = self._order_b()
+        self.assertEqual(order.company_id, self.company_b)
+        self.assertNotIn(self.company_b, (self.reviewer | self.reviewer2).company_ids)
+        submitter, result = self._simulate(self.rule, order, self.admin_b)
+        self.assertEqual(submitter, self.seller_b, "the salesperson would submit it")
+        plan = self.env["crm.review"]._review_plan(order, self.seller_b, dry_run=True)[order.id]
+        order.with_user(self.seller_b).action_review_submit()
+        lines = order.sudo().review_ids.sorted("position")
+        self.assertEqual(
+            [(step.spec.id, step.state, step.reviewers, step.fallback) for step in plan],
+            [(line.step_id.id, line.state, line.reviewer_ids, True) for line in lines],
+            "the dry run plans what the submission writes",
+        )
+        self.assertIn(self.admin_b, lines.reviewer_ids)
+        for line in lines:
+            self.assertIn(
+                f"Nobody named: the review administrators of Review Company B decide: "
+                f"{line.reviewer_ids._review_names()}",
+                result,
+            )
+        self.assertNotIn("Rita Reviewer", result)
+        self.assertNotIn("Rob Reviewer", result)
+        self.assertNotIn("nobody to ask", result)
+
+    def test_simulate_warns_when_nobody_at_all_could_decide(self):
+        """The only administrator of company B submitting: nobody is left, and Simulate says so."""
+        self.admin_b.group_ids = [Command.link(self.env.ref("sales_team.group_sale_salesman_all_leads").id)]
+        self.assertFalse(self.env["crm.review"]._review_fallback_reviewers(self.company_b, exclude=self.admin_b))
+        order = self._order_b()
+        _submitter, result = self._simulate(self.rule, order, self.admin_b, submitter=self.admin_b)
+        self.assertIn("A step would have nobody to ask", result)
+        self.assertIn("<span class='text-danger fw-bold'>Nobody</span>", result)
+        with self.assertRaisesRegex(UserError, "Nobody can review step Manager"):
+            order.with_user(self.admin_b).action_review_submit()
+
+    def test_simulate_follows_the_review_switch_of_the_records_company(self):
+        self.admin_b.group_ids = [Command.link(self.env.ref("sales_team.group_sale_salesman_all_leads").id)]
+        order = self._order_b()
+        self.company_b.review_sale_enabled = False
+        _submitter, result = self._simulate(self.rule, order, self.admin_b)
+        self.assertIn("does not review", result)
+        self.assertNotIn("Manager", result)
+        self.assertFalse(order.review_required, "the submission needs no review either")

@@ -507,3 +507,38 @@ class TestReviewSaleOrder(ReviewCommon):
         wizard.res_ref = f"sale.order,{small.id}"
         self.assertIn("does not match", wizard.result)
         self.assertFalse(small.review_ids, "simulating creates no review")
+
+    def test_simulate_an_inactive_rule_alone(self):
+        """A rule is tried before it is switched on, alone: the active rule's steps are not shown."""
+        legal = (
+            self.env["crm.review.rule"]
+            .sudo()
+            .create(
+                {
+                    "name": "Legal check",
+                    "active": False,
+                    "model_id": self.env["ir.model"]._get_id("sale.order"),
+                    "domain": "[('amount_total', '>', 100)]",
+                    "step_ids": [
+                        Command.create({"name": "Legal", "approver_type": "users", "user_ids": self.director.ids}),
+                        Command.create(
+                            {
+                                "name": "Big deals",
+                                "approver_type": "users",
+                                "user_ids": self.reviewer.ids,
+                                "domain": "[('amount_total', '>', 100000)]",
+                            }
+                        ),
+                    ],
+                }
+            )
+        )
+        order = self._order(price=5000)
+        wizard = self.env["crm.review.simulate"].create(
+            {"rule_id": legal.id, "res_ref": f"sale.order,{order.id}", "submitter_id": self.salesman.id}
+        )
+        self.assertIn("<td>Legal</td><td>To review</td><td>Dora Director</td>", wizard.result)
+        self.assertIn("<td>Big deals</td><td>Skipped</td><td>-</td>", wizard.result)
+        self.assertNotIn("Manager", wizard.result, "only the simulated rule")
+        self.assertFalse(legal.active)
+        self.assertFalse(order.review_ids, "simulating creates no review")

@@ -110,12 +110,17 @@ class TestReviewTodos(ReviewCommon):
 
     def test_reason_changes_show_in_the_next_rejection(self):
         reason = self.reject_reason.sudo()
+        old_guidance = reason.guidance
         order = self._order()
         order.with_user(self.salesman).action_review_submit()
-        reason._info()  # cached
+        # A first rejection reads the reason, as a running server has read it before.
+        self._reject(order, self.reviewer)
+        self.assertIn(old_guidance, self._last_note(order).body)
         reason.guidance = "Attach the signed purchase order."
+        order.with_user(self.salesman).action_review_submit()
         self._reject(order, self.reviewer)
         self.assertIn("Attach the signed purchase order.", self._last_note(order).body)
+        self.assertNotIn(old_guidance, self._last_note(order).body)
         fix = self._review_activities(order, xmlid="crm_review.mail_activity_type_review_fix")
         self.assertEqual(fix.user_id, self.salesman)
         self.assertIn("Attach the signed purchase order.", str(fix.note))

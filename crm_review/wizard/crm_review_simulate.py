@@ -57,6 +57,8 @@ class CrmReviewSimulate(models.TransientModel):
         return False
 
     def _simulate(self):
+        """The route a submission by the chosen submitter would take under this rule alone (active or not):
+        the dry run of the engine's own planner, ``crm.review._review_plan``."""
         rule = self.rule_id
         record = self.res_ref
         if not rule or not record:
@@ -66,34 +68,54 @@ class CrmReviewSimulate(models.TransientModel):
         refusal = self._simulate_refusal(rule, record)
         if refusal:
             return Markup("<div class='alert alert-danger' role='alert'>%s</div>") % refusal
-        matches = rule.with_context(active_test=False)._applicable_to(record)
-        if not matches:
+        plan = self.env["crm.review"]._review_plan(record, self.submitter_id, dry_run=True, rules=rule)[record.id]
+        if not plan:
+            if not self.env["crm.review.rule"]._review_switched_on(record):
+                return Markup("<p>%s</p>") % self.env._(
+                    "The company of %(record)s does not review %(model)s (Settings › Reviews): it needs no review.",
+                    record=record.display_name,
+                    model=rule.model_id.name,
+                )
             return Markup("<p>%s</p>") % self.env._(
                 "The rule's condition does not match %(record)s.", record=record.display_name
             )
+        states = dict(self.env["crm.review"]._fields["state"]._description_selection(self.env))
         rows = Markup()
         nobody = False
-        for step in rule.step_ids:
-            applies = bool(step._applies_to(record))
-            reviewers = step._resolve_reviewers(record, self.submitter_id) if applies else self.env["res.users"]
-            if not rule.allow_self_approval:
-                reviewers -= self.submitter_id
-            if applies and not reviewers:
+        for step in plan:
+            if step.state == "skipped":
+                who = "-"
+            elif not step.reviewers:
                 nobody = True
                 who = Markup("<span class='text-danger fw-bold'>%s</span>") % self.env._("Nobody")
+            elif step.fallback:
+                who = self._simulate_fallback_text(record, step.reviewers)
             else:
-                who = ", ".join(reviewers.mapped("name")) or "-"
+                who = step.reviewers._review_names()
             rows += Markup("<tr><td>%s</td><td>%s</td><td>%s</td></tr>") % (
-                step.name,
-                self.env._("applies") if applies else self.env._("skipped"),
+                step.spec.name,
+                # A dry run carries no approval over; a carried step would show as approved.
+                states.get(step.state, states["approved"]),
                 who,
             )
         warning = Markup()
         if nobody:
             warning = Markup("<div class='alert alert-warning' role='alert'>%s</div>") % self.env._(
-                "A step would have nobody to ask: give it reviewers before switching the rule on."
+                "A step would have nobody to ask, not even a review administrator of the record's company: "
+                "the submission would be refused. Give it reviewers before switching the rule on."
             )
         return warning + Markup(
             "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
             "<tbody>%s</tbody></table>"
-        ) % (self.env._("Step"), self.env._("Condition"), self.env._("Who would be asked"), rows)
+        ) % (self.env._("Step"), self.env._("Status"), self.env._("Who would be asked"), rows)
+
+    def _simulate_fallback_text(self, record, reviewers):
+        """Who decides a step that names nobody who may review ``record``: its company's review administrators."""
+        company = record.company_id if "company_id" in record._fields else False
+        if company:
+            return self.env._(
+                "Nobody named: the review administrators of %(company)s decide: %(users)s",
+                company=company.sudo().name,
+                users=reviewers._review_names(),
+            )
+        return self.env._("Nobody named: the review administrators decide: %(users)s", users=reviewers._review_names())

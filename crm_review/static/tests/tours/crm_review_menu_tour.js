@@ -15,6 +15,14 @@ registry.category("web_tour.tours").add("crm_review_menu_tour", {
             trigger: '.o_list_view .o_searchview_facet:contains("To review by me")',
         },
         {
+            content: "The step waiting for me is listed",
+            trigger: ".o_list_view .o_data_row:contains(Manager)",
+        },
+        {
+            content: "Only it: the step waiting for someone else is not",
+            trigger: ".o_control_panel .o_pager_counter:contains(1-1 / 1)",
+        },
+        {
             content: "The To Review menu leads to the same list",
             trigger: '.o_nav_entry[data-menu-xmlid="crm_review.menu_crm_review_to_review"]',
             run: "click",
@@ -37,7 +45,8 @@ registry.category("web_tour.tours").add("crm_review_menu_tour", {
             trigger: '.o_breadcrumb:contains("Review Rules")',
         },
         {
-            trigger: '.o_list_view .o_list_renderer',
+            content: "The active rule is listed",
+            trigger: ".o_list_view .o_data_row:contains(Orders over 1000)",
         },
     ],
 });
