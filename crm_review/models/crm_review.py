@@ -140,6 +140,16 @@ class CrmReview(models.Model):
     reminder_count = fields.Integer("Reminders sent", readonly=True)
     escalated = fields.Boolean(readonly=True)
     is_overdue = fields.Boolean("Overdue", compute="_compute_is_overdue", search="_search_is_overdue")
+    # What a reviewer's inbox shows of the reviewed record, read from it (one read per model).
+    partner_id = fields.Many2one("res.partner", "Customer", compute="_compute_record_summary")
+    amount = fields.Monetary(compute="_compute_record_summary", currency_field="currency_id")
+    currency_id = fields.Many2one("res.currency", compute="_compute_record_summary")
+    can_decide = fields.Boolean(
+        "To review by me",
+        compute="_compute_can_decide",
+        search="_search_can_decide",
+        help="The step waits for the current user's decision (as a reviewer or a substitute).",
+    )
     duration_hours = fields.Float(
         "Cycle time (h)",
         readonly=True,
@@ -228,6 +238,69 @@ class CrmReview(models.Model):
 
         return unreadable, make_error
 
+    @api.model
+    def _review_summary_fields(self, model):
+        """(customer field or "id", amount field or None) of a reviewed model: what its lines show of it.
+
+        A customer under review is its own customer; other models name theirs in ``partner_id``, and
+        their amount in a monetary ``amount_total`` (sale orders; contracts have none).
+        """
+        if model._name == "res.partner":
+            partner_field = "id"
+        else:
+            field = model._fields.get("partner_id")
+            partner_field = (
+                "partner_id" if field and field.type == "many2one" and field.comodel_name == "res.partner" else None
+            )
+        field = model._fields.get("amount_total")
+        amount_field = "amount_total" if field and field.type == "monetary" else None
+        return partner_field, amount_field
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_summary(self):
+        self.partner_id = self.currency_id = False
+        self.amount = 0.0
+        for model_name, lines in self.grouped("res_model").items():
+            if model_name not in self.env:
+                continue
+            Model = self.env[model_name].with_context(active_test=False)
+            partner_field, amount_field = self._review_summary_fields(Model)
+            fnames = [name for name in (partner_field, amount_field) if name and name != "id"]
+            if amount_field:
+                currency_field = Model._fields[amount_field].get_currency_field(Model)
+                fnames.append(currency_field)
+            if not partner_field and not amount_field:
+                continue
+            # Only what the user may read: one access check and one read for all the lines of the model.
+            records = Model.browse(set(lines.mapped("res_id")))._filtered_access("read")
+            records.fetch(fnames)
+            readable = set(records.ids)
+            for line in lines.filtered(lambda line, readable=readable: line.res_id in readable):
+                record = records.browse(line.res_id)
+                if partner_field:
+                    line.partner_id = record if partner_field == "id" else record[partner_field]
+                if amount_field:
+                    line.amount = record[amount_field]
+                    line.currency_id = record[currency_field]
+
+    @api.depends("state", "waiting_reviewer_ids", "acted_by_ids")
+    @api.depends_context("uid")
+    def _compute_can_decide(self):
+        pending = self.filtered(lambda line: line.state == "pending" and line.id)
+        decidable = set()
+        if pending:
+            # The lines are the user's own to read; sudo() only keeps the search from re-applying it.
+            domain = Domain("id", "in", pending.ids) & self._review_acting_domain(self.env.user)
+            decidable = set(self.sudo()._search(domain))
+        for line in self:
+            line.can_decide = line.id in decidable
+
+    def _search_can_decide(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on %(field)s.", field="can_decide"))
+        domain = self._review_acting_domain(self.env.user)
+        return domain if (operator == "=") == value else ~domain
+
     def action_open_record(self):
         """Open the reviewed record."""
         self.ensure_one()
@@ -238,6 +311,33 @@ class CrmReview(models.Model):
             "view_mode": "form",
             "views": [(False, "form")],
         }
+
+    def _review_record_of_pending_step(self):
+        """The record of this step, if the step still waits for a decision (else a clear refusal).
+
+        A decision taken from an outdated line (a second click, another reviewer was faster) must not
+        decide the record's next step.
+        """
+        self.ensure_one()
+        if self.state != "pending":
+            raise UserError(self._review_no_longer_pending_text())
+        return self.env[self.res_model].browse(self.res_id)
+
+    def _review_no_longer_pending_text(self):
+        self.ensure_one()
+        return self.env._(
+            "Step %(step)s of %(record)s is no longer waiting for a decision.",
+            step=self._review_step_name(),
+            record=self.res_name,
+        )
+
+    def action_approve(self):
+        """Approve this step from the reviewer's inbox, as the record's own Approve button does."""
+        return self._review_record_of_pending_step().action_review_approve()
+
+    def action_reject(self):
+        """Open the reject dialog of this step's record."""
+        return self._review_record_of_pending_step().action_review_reject()
 
     # ------------------------------------------------------------------
     # What the mixin's actions read and check first

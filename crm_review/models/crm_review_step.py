@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-
 # Up to this many reviewers, each gets a to-do (Odoo's activity menu); beyond, the To Review list and digest.
 DEFAULT_TODO_LIMIT = 10
 MAX_TODO_LIMIT = 1000
@@ -45,6 +44,7 @@ class CrmReviewStep(models.Model):
         required=True,
         default="any",
     )
+    approvers_label = fields.Char("Who approves", compute="_compute_approvers_label")
     domain = fields.Text(
         string="Condition",
         help="Optional: the step only applies to records matching this domain; otherwise it is skipped.",
@@ -72,6 +72,23 @@ class CrmReviewStep(models.Model):
         help="Server action run on the record when this step rejects it. "
         "The reviewer must be allowed to run it: in its groups, or with write access to the record.",
     )
+
+    @api.depends("approver_type", "user_ids", "group_id", "user_field_id")
+    def _compute_approvers_label(self):
+        """Who approves the step, in words: the steps list shows it in one column."""
+        type_labels = dict(self._fields["approver_type"]._description_selection(self.env))
+        for step in self:
+            if step.approver_type == "users":
+                label = ", ".join(step.user_ids.mapped("name"))
+            elif step.approver_type == "group":
+                label = step.group_id and self.env._("Members of %(group)s", group=step.group_id.display_name)
+            elif step.approver_type == "field":
+                label = step.user_field_id and self.env._(
+                    "%(field)s of the record", field=step.user_field_id.field_description
+                )
+            else:
+                label = type_labels.get(step.approver_type)
+            step.approvers_label = label or False
 
     @api.constrains("approver_type", "user_ids", "group_id", "user_field_id")
     def _check_approvers(self):

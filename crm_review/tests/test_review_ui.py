@@ -1,8 +1,12 @@
+import ast
+
 from lxml import etree
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tests import Form, HttpCase, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tools.misc import file_path
 
 from .common import ReviewCommon
 from .screenshots import TourScreenshotsMixin
@@ -296,6 +300,25 @@ class TestReviewUiTours(TourScreenshotsMixin, HttpCase, ReviewCommon):
         self.assertEqual(rule.step_ids.approver_type, "users")
         self.assertEqual(rule.step_ids.user_ids, self.reviewer)
 
+    def test_inbox_opens_the_record_and_decides_from_the_row(self):
+        self.browser_size = "1280x800"
+        orders = self._order() | self._order()
+        orders.with_user(self.salesman).action_review_submit()
+        self.start_tour(
+            "/odoo/action-crm_review.crm_review_action_to_review", "crm_review_inbox_tour", login="rv_reviewer"
+        )
+        for order in orders:
+            current = order.review_ids.filtered(lambda line: line.is_current and line.state == "pending")
+            self.assertEqual(current.name, "Finance")
+
+    def test_salesperson_lands_on_my_submissions(self):
+        self.browser_size = "1280x800"
+        rejected, pending = self._order(), self._order()
+        (rejected | pending).with_user(self.salesman).action_review_submit()
+        self._reject(rejected, self.reviewer)
+        self._order(user=self.reviewer2).with_user(self.reviewer2).action_review_submit()
+        self.start_tour("/odoo", "crm_review_my_submissions_tour", login="rv_salesman")
+
     def test_phone(self):
         self.browser_size = "390x844"
         self.touch_enabled = True
@@ -380,3 +403,220 @@ class TestReviewDailyUseTours(TourScreenshotsMixin, HttpCase, ReviewCommon):
         order, mails = self._approve_step_in_the_browser("digest")
         self.assertFalse(mails)
         self.assertTrue(self._review_activities(order, self.reviewer2), "The to-do is created all the same.")
+
+
+@tagged("post_install", "-at_install")
+class TestReviewInbox(HttpCase, ReviewCommon):
+    """Reviews › To Review: what a reviewer needs to decide, and deciding from it."""
+
+    def _inbox(self, user):
+        action = self.env.ref("crm_review.crm_review_action_to_review")
+        context = ast.literal_eval(action.context)
+        self.assertTrue(context.get("search_default_to_review_by_me"))
+        search = self.env["crm.review"].with_user(user).get_views([(False, "search")])["views"]["search"]["arch"]
+        to_me = etree.fromstring(search).xpath("//filter[@name='to_review_by_me']")[0]
+        return self.env["crm.review"].with_user(user).search(ast.literal_eval(to_me.get("domain")))
+
+    def test_inbox_lines_show_customer_and_amount(self):
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        line = self._inbox(self.reviewer)
+        self.assertEqual(line.res_name, order.name)
+        self.assertEqual(line.partner_id, self.customer)
+        self.assertEqual(line.amount, order.amount_total)
+        self.assertEqual(line.currency_id, order.currency_id)
+        self.assertEqual(line.submitter_id, self.salesman)
+        self.assertTrue(line.can_decide)
+        self.assertFalse(self._inbox(self.reviewer2), "The second step is not open yet.")
+        action = line.action_open_record()
+        self.assertEqual((action["res_model"], action["res_id"]), ("sale.order", order.id))
+
+    def test_customer_lines_name_the_customer_itself(self):
+        self.env["crm.review.rule"].sudo().create(
+            {
+                "name": "Companies",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "domain": "[('is_company', '=', True)]",
+                "step_ids": [
+                    Command.create({"name": "Credit", "approver_type": "users", "user_ids": self.reviewer.ids})
+                ],
+            }
+        )
+        partner = self.env["res.partner"].create({"name": "Acme", "is_company": True})
+        partner.with_user(self.salesman).action_review_submit()
+        line = self._inbox(self.reviewer)
+        self.assertEqual(line.partner_id, partner)
+        self.assertFalse(line.amount)
+
+    def test_inbox_columns_cost_the_same_for_2_or_20_lines(self):
+        def cost(count):
+            orders = self.env["sale.order"].concat(*(self._order() for _i in range(count)))
+            orders.with_user(self.salesman).action_review_submit()
+            lines = (
+                self.env["crm.review"]
+                .with_user(self.reviewer)
+                .search([("res_model", "=", "sale.order"), ("res_id", "in", orders.ids), ("state", "=", "pending")])
+            )
+            self.assertEqual(len(lines), count)
+            lines.fetch(["res_model", "res_id", "state"])
+            # The records and the columns are read again; the user (their groups, substitutes) stays known.
+            self.env["sale.order"].invalidate_model()
+            lines.invalidate_recordset(["partner_id", "amount", "currency_id", "can_decide"])
+            before = self.env.cr.sql_log_count
+            self.assertEqual(lines.partner_id, self.customer)
+            self.assertTrue(all(lines.mapped("amount")) and all(lines.mapped("can_decide")))
+            self.assertEqual(len(lines.currency_id), 1)
+            return self.env.cr.sql_log_count - before
+
+        cost(1)  # caches (access rules, rule settings) filled once
+        self.assertEqual(cost(2), cost(20), "The customer, amount and decision columns are read once per page.")
+
+    def test_inbox_list_opens_the_record_on_click(self):
+        action = self.env.ref("crm_review.crm_review_action_to_review")
+        list_view = action.view_ids.filtered(lambda view: view.view_mode == "list").view_id
+        arch = self.env["crm.review"].with_user(self.reviewer).get_views([(list_view.id, "list")])["views"]["list"]
+        root = etree.fromstring(arch["arch"])
+        self.assertEqual((root.get("action"), root.get("type")), ("action_open_record", "object"))
+        columns = {node.get("name") for node in root.xpath("./field[not(@column_invisible)]")}
+        self.assertLessEqual({"res_name", "partner_id", "amount", "submitter_id", "name", "pending_since"}, columns)
+        self.assertFalse({"done_by_id", "done_date", "reason_id", "note"} & columns, "Always empty while pending.")
+        self.assertEqual(root.xpath("./button/@name"), ["action_approve", "action_reject"])
+
+    def test_approve_and_reject_from_the_line(self):
+        first, second = self._order(), self._order()
+        (first | second).with_user(self.salesman).action_review_submit()
+        lines = self._inbox(self.reviewer)
+        line_first = lines.filtered(lambda line: line.res_id == first.id)
+        self.assertIs(line_first.action_approve(), True)
+        self.assertEqual(first.review_ids.filtered(lambda line: line.name == "Manager").state, "approved")
+        self.env.invalidate_all()
+        self.assertFalse(line_first.can_decide)
+        with self.assertRaisesRegex(UserError, "no longer waiting for a decision"):
+            line_first.action_approve()
+        action = lines.filtered(lambda line: line.res_id == second.id).action_reject()
+        self.assertEqual(action["res_model"], "crm.review.reject")
+        self.assertEqual(action["context"]["default_res_ids"], str(second.ids))
+
+    def test_bulk_approve_from_the_inbox(self):
+        first, second = self._order(), self._order()
+        (first | second).with_user(self.salesman).action_review_submit()
+        lines = self._inbox(self.reviewer)
+        lines.filtered(lambda line: line.res_id == first.id).action_approve()
+        self.authenticate("rv_reviewer", "rv_reviewer")
+        result = self.make_jsonrpc_request(
+            "/web/action/run",
+            {
+                "action_id": self.env.ref("crm_review.crm_review_action_approve_selected").id,
+                "context": {"active_model": "crm.review", "active_ids": lines.ids, "active_id": lines[0].id},
+            },
+        )
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertIn("1 approved", result["params"]["message"])
+        self.assertIn("1 refused", result["params"]["message"])
+        self.assertIn("no longer waiting for a decision", result["params"]["message"])
+        for order in first | second:
+            current = order.review_ids.filtered(lambda line: line.is_current and line.state == "pending")
+            self.assertEqual(current.name, "Controller", "Each order's first step is approved once, not twice.")
+
+
+@tagged("post_install", "-at_install")
+class TestMySubmissions(ReviewCommon):
+    """Reviews › My Submissions: what a salesperson submitted, and what came back to fix."""
+
+    def _search(self, xmlid, user):
+        action = self.env.ref(xmlid)
+        view = action.view_ids.filtered(lambda view: view.view_mode == "list").view_id
+        order = etree.fromstring(view.arch).get("default_order")
+        return self.env[action.res_model].with_user(user).search(ast.literal_eval(action.domain), order=order)
+
+    def test_my_orders_are_mine_rejected_first(self):
+        other = new_test_user(self.env, "rv_salesman2", groups="sales_team.group_sale_salesman", name="Sam Sales")
+        rejected, pending, draft = self._order(), self._order(), self._order()
+        (rejected | pending).with_user(self.salesman).action_review_submit()
+        self._reject(rejected, self.reviewer)
+        theirs = self._order(user=other)
+        theirs.with_user(other).action_review_submit()
+        mine = self._search("crm_review.sale_order_action_my_submissions", self.salesman)
+        self.assertEqual(mine, rejected | pending, "Own submissions only, what was sent back first.")
+        self.assertNotIn(draft, mine, "Not submitted.")
+        self.assertEqual(self._search("crm_review.sale_order_action_my_submissions", other), theirs)
+
+    def test_my_customers(self):
+        self.env["crm.review.rule"].sudo().create(
+            {
+                "name": "Companies",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "domain": "[('is_company', '=', True)]",
+                "step_ids": [
+                    Command.create({"name": "Credit", "approver_type": "users", "user_ids": self.reviewer.ids})
+                ],
+            }
+        )
+        acme, bolt = self.env["res.partner"].create(
+            [{"name": "Acme", "is_company": True}, {"name": "Bolt", "is_company": True}]
+        )
+        acme.with_user(self.salesman).action_review_submit()
+        bolt.with_user(self.reviewer2).action_review_submit()
+        self.assertEqual(self._search("crm_review.res_partner_action_my_submissions", self.salesman), acme)
+
+    def test_menus_by_role(self):
+        def visible(user):
+            menus = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
+            return {
+                name
+                for name in ("menu_crm_review_my_orders", "menu_crm_review_my_partners", "menu_crm_review_to_review")
+                if self.env.ref(f"crm_review.{name}").id in menus
+            }
+
+        self.assertEqual(visible(self.salesman), {"menu_crm_review_my_orders", "menu_crm_review_my_partners"})
+        self.assertEqual(
+            visible(self.reviewer),
+            {"menu_crm_review_my_orders", "menu_crm_review_my_partners", "menu_crm_review_to_review"},
+        )
+        root = self.env.ref("crm_review.menu_crm_review_root")
+        self.assertIn(root.id, self.env["ir.ui.menu"].with_user(self.salesman)._visible_menu_ids())
+
+
+@tagged("post_install", "-at_install")
+class TestReviewStepsList(ReviewCommon):
+    """The steps of a rule say who approves in one column, in words."""
+
+    def test_steps_list_headers_are_distinct(self):
+        arch = self.env["crm.review.rule"].get_views([(False, "form")])["views"]["form"]["arch"]
+        steps_list = etree.fromstring(arch).xpath("//field[@name='step_ids']/list")[0]
+        Step = self.env["crm.review.step"]
+        headers = [
+            node.get("string") or Step._fields[node.get("name")].string
+            for node in steps_list.xpath("./field[not(@column_invisible)]")
+            if node.get("widget") != "handle"
+        ]
+        self.assertEqual(len(headers), len(set(headers)), headers)
+        self.assertIn("Who approves", headers)
+
+    def test_who_approves_in_words(self):
+        manager_field = self.env["ir.model.fields"]._get("sale.order", "user_id")
+        steps = self.rule.step_ids
+        self.assertEqual(steps[0].approvers_label, "Rita Reviewer")
+        self.assertEqual(steps[1].approvers_label, f"Members of {self.controllers.display_name}")
+        steps[0].write({"approver_type": "field", "user_field_id": manager_field.id})
+        self.assertEqual(steps[0].approvers_label, f"{manager_field.field_description} of the record")
+        steps[0].approver_type = "manager"
+        self.assertEqual(steps[0].approvers_label, "Submitter's manager / sales team leader")
+
+
+@tagged("post_install", "-at_install")
+class TestAppsDescription(ReviewCommon):
+    """The Apps page of the application is its static/description/index.html."""
+
+    def test_apps_page_describes_the_module(self):
+        module = self.env["ir.module.module"].search([("name", "=", "crm_review")])
+        page = str(module.description_html)
+        self.assertIn("Rules and steps", page)
+        self.assertIn("审批", page, "A Simplified Chinese summary.")
+        html = etree.fromstring(f"<div>{page}</div>", etree.HTMLParser())
+        images = html.xpath("//img/@src")
+        self.assertIn("/crm_review/static/description/review_banner.png", images)
+        for src in images:
+            self.assertTrue(src.startswith("/crm_review/static/description/"), src)
+            self.assertTrue(file_path(src.lstrip("/")), src)
+        self.assertFalse(html.xpath("//script"))

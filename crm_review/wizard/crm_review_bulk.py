@@ -16,12 +16,36 @@ class CrmReviewBulk(models.AbstractModel):
         and the user needs to know which records were refused and why.
         """
         done, refused = self._review_bulk(records, action)
+        return self._bulk_notification(action, len(done), refused)
+
+    @api.model
+    def _action_bulk_steps(self, lines):
+        """Approve the steps selected in the reviewer's inbox (``crm.review`` lines), then say what happened.
+
+        Each line stands for its record: the records are approved model by model, as from their own
+        lists. A line that no longer waits for a decision is refused, so that a stale selection never
+        decides a record's next step.
+        """
+        refused, done_count = {}, 0
+        pending = lines.filtered(lambda line: line.state == "pending")
+        for line in lines - pending:
+            refused[line] = line._review_no_longer_pending_text()
+        for model_name, model_lines in pending.grouped("res_model").items():
+            records = self.env[model_name].browse(dict.fromkeys(model_lines.mapped("res_id")))
+            done, model_refused = self._review_bulk(records, "approve")
+            done_count += len(done)
+            refused.update(model_refused)
+        return self._bulk_notification("approve", done_count, refused)
+
+    @api.model
+    def _bulk_notification(self, action, done_count, refused):
+        """The notification summing up a bulk ``action``: how many were done, which were refused and why."""
         if action == "approve":
             title = self.env._("Approve review")
-            summary = self.env._("%(count)s approved", count=len(done))
+            summary = self.env._("%(count)s approved", count=done_count)
         else:
             title = self.env._("Submit for review")
-            summary = self.env._("%(count)s submitted", count=len(done))
+            summary = self.env._("%(count)s submitted", count=done_count)
         if refused:
             summary = self.env._(
                 "%(summary)s; %(count)s refused: %(reasons)s",

@@ -1,3 +1,7 @@
+import ast
+
+from lxml import etree
+
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
@@ -151,3 +155,25 @@ class TestReviewContract(ReviewCommon):
         self.assertEqual(order.review_state, "pending")
         self.assertEqual(self._review_activities(order).user_id, self.reviewer)
         self.assertEqual(len(order.review_ids), 2)
+
+    def test_my_submitted_contracts(self):
+        other = new_test_user(
+            self.env,
+            "rv_contracts2",
+            groups="account.group_account_manager,crm_review.group_review_submitter",
+            name="Cora Contracts",
+        )
+        rejected, pending, theirs = self._contract(), self._contract(), self._contract()
+        (rejected | pending).with_user(self.contract_user).action_review_submit()
+        theirs.with_user(other).action_review_submit()
+        self._reject(rejected, self.reviewer)
+        action = self.env.ref("crm_review_contract.contract_contract_action_my_submissions")
+        order = etree.fromstring(action.view_ids.view_id.arch).get("default_order")
+        mine = (
+            self.env["contract.contract"]
+            .with_user(self.contract_user)
+            .search(ast.literal_eval(action.domain), order=order)
+        )
+        self.assertEqual(mine.ids, [rejected.id, pending.id], "Own submissions only, what was sent back first.")
+        menu = self.env.ref("crm_review_contract.menu_crm_review_my_contracts")
+        self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(self.contract_user)._visible_menu_ids())
