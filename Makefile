@@ -1,5 +1,5 @@
 # Entry points of the project. The logic lives in scripts/.
-.PHONY: setup run test lint bench bench-quick bench-scale
+.PHONY: setup run test lint reliability-report bench bench-quick bench-scale
 
 setup:
 	scripts/setup.sh
@@ -12,6 +12,13 @@ test:
 
 lint:
 	scripts/lint.sh
+
+# docs/reliability.md from the report of the last `make test` (var/test/reliability.md).
+reliability-report:
+	@if [ ! -f var/test/reliability.md ]; then \
+		echo "No var/test/reliability.md: run make test (or scripts/test_workers.sh) first."; exit 1; fi
+	cp var/test/reliability.md docs/reliability.md
+	@echo "docs/reliability.md refreshed from the last run (see git diff, then commit it)."
 
 bench:
 	@if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "No benchmarks yet: bench/run.sh is missing."; fi

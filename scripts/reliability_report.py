@@ -1,6 +1,8 @@
-"""Render docs/reliability.md from the outcomes the reliability cases wrote in their last run.
+"""Render the reliability report from the outcomes the reliability cases wrote in their last run.
 
 Usage: reliability_report.py OUTCOME_DIR OUTPUT_MD
+`make test` writes var/test/reliability.md; `make reliability-report` copies it to
+docs/reliability.md.
 Each outcome is one JSON file (category, case, tried, held, failed, rows_lost,
 details), written by crm_review/tests/reliability.py, scripts/reliability_workers.py
 and scripts/test_workers.sh.
@@ -18,8 +20,9 @@ INTRO = """\
 
 What the review does when two people act at the same moment, when a cron is
 interrupted, when the addon is upgraded or reinstalled, and when it is sent
-input no form would send. This page is written by `make test` from the
-outcomes of its own run: do not edit it by hand.
+input no form would send. This page is rendered by `make test` from the
+outcomes of its own run (as `var/test/reliability.md`) and copied here by
+`make reliability-report`: do not edit it by hand.
 
 - **Tried**: attempts made (a race repeated, or one bad call).
 - **Refused or survived**: attempts after which the data was consistent, the
@@ -36,13 +39,15 @@ RERUN = """\
 - Everything: `make test` (the tests below run in Odoo's test runner and in
   pytest-odoo; then `scripts/test_workers.sh` runs the upgrade, the
   multi-worker races and the reinstall on copies of the test database, and
-  renders this page).
+  renders this page as `var/test/reliability.md`), then
+  `make reliability-report` to copy it here.
 - Only the tests, on a database of your own with both addons installed:
   `.venv/bin/pytest --odoo-database=DB --odoo-addons-path="$ADDONS_PATH" --odoo-http
   crm_review/tests/test_reliability_concurrency.py crm_review/tests/test_reliability_faults.py
   crm_review/tests/test_reliability_bad_input.py` (after `source scripts/env.sh`).
 - Only the multi-worker stage and this page: `scripts/test_workers.sh DB`
-  (DB is copied; the copies are dropped at the end).
+  (DB is copied; the copies are dropped at the end), then
+  `make reliability-report`.
 
 The concurrency tests commit their data in real transactions (two cursors
 only see committed rows) and delete it at the end; each contender goes

@@ -4,7 +4,8 @@ Each round releases two XML-RPC calls at the same moment, made by two users
 logged in on the server (each call served by whichever worker takes it), then
 reads back what is left: one consistent state, the loser refused with a clear
 error (or served after Odoo retried a serialization failure). Outcomes are
-written next to those of the test suite, for docs/reliability.md.
+written next to those of the test suite, for the reliability report
+(var/test/reliability.md, copied to docs/reliability.md by `make reliability-report`).
 
 Usage: reliability_workers.py URL DB SETUP_JSON
 """

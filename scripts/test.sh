@@ -4,10 +4,13 @@
 #   2. scratch database: install, upgrade, then uninstall both addons;
 #   3. test database with demo data: install both addons with Odoo's own test
 #      runner on (at_install tests during the install, post_install tests after);
-#   4. pytest-odoo on that database, browser tours included.
+#   4. pytest-odoo on that database, browser tours included;
+#   5. Odoo's and OCA's own tests of the reviewed models with review rules configured,
+#      on a fresh database (scripts/test_upstream.sh);
+#   6. reliability on copies of the test database (scripts/test_workers.sh).
 # Any ERROR or Traceback in an Odoo log, a failed test, no test at all or a
 # skipped browser tour fails the run. The last line printed is pytest's summary.
-# Logs are kept in var/test/. Database names: SCRATCH_DB, TEST_DB.
+# Logs are kept in var/test/. Database names: SCRATCH_DB, TEST_DB, UPSTREAM_DB.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 T0=$(date +%s)
@@ -171,9 +174,23 @@ else
     ok "pytest ($(since "$t"))"
 fi
 
-# 5. Reliability on copies of the test database ---------------------------------
+# 5. Odoo's and OCA's own tests, with review rules -----------------------------------
+# Sale, sale_management, contract and base partner tests, on a fresh database where each
+# reviewed model has active rules that match none of their records and an inactive rule
+# that matches all of them: a rule must not change what Odoo does to other records.
+stage "Upstream tests with review rules on ${UPSTREAM_DB:-crm_review_upstream}"
+scripts/test_upstream.sh 2>&1 | tee "$LOGS/upstream.log"
+if [ "${PIPESTATUS[0]}" = 0 ]; then
+    ok "$(tail -1 "$LOGS/upstream.log")"
+else
+    ko "$(tail -1 "$LOGS/upstream.log")"
+fi
+
+# 6. Reliability on copies of the test database ---------------------------------
 # Upgrade and reinstall keep every row; the review races over HTTP on 2 workers
-# and a cron worker; then docs/reliability.md is written from this run's outcomes.
+# and a cron worker; then var/test/reliability.md is written from this run's outcomes
+# (`make reliability-report` copies it to docs/reliability.md: make test changes no
+# tracked file).
 stage "Reliability on copies of $TEST_DB: upgrade, 2 HTTP workers + cron worker, reinstall"
 run_logged reliability scripts/test_workers.sh "$TEST_DB"
 

@@ -228,13 +228,14 @@ class CrmReviewMixin(models.AbstractModel):
 
     def _review_check_lines_editable(self, lines_field):
         """Lines (``lines_field``, a one2many) are key content: frozen while the record is under review."""
-        if lines_field in self.env["crm.review.rule"]._key_fields_of_model(self._name):
-            self.env["crm.review.rule"]._review_check_key_fields_editable(self, {lines_field})
+        Rule = self.env["crm.review.rule"]
+        if Rule._review_touched_key_fields(self, {lines_field: []}):
+            Rule._review_check_key_fields_editable(self, {lines_field})
 
     def _review_on_lines_changed(self, lines_field):
         """A line change on an approved record needs a new review (while its review can still change)."""
         approved = self.filtered(lambda r: r.review_state == "approved")
-        if approved and lines_field in self.env["crm.review.rule"]._key_fields_of_model(self._name):
+        if approved and self.env["crm.review.rule"]._review_touched_key_fields(approved, {lines_field: []}):
             self.env["crm.review"]._review_reset_on_key_change(approved, {lines_field})
 
     def _review_resettable(self):

@@ -49,6 +49,15 @@ class RuleInfo(NamedTuple):
     action_rejected_id: int
 
 
+class RuleFields(NamedTuple):
+    """Fields an active rule reads or guards (cached)."""
+
+    active: bool
+    company_id: int  # 0: the rule applies in every company
+    key_fields: frozenset
+    condition_fields: frozenset  # read by the conditions of the rule and of its steps
+
+
 class CrmReviewRule(models.Model):
     """Which records of a model need review, and by whom (through its steps)."""
 
@@ -378,8 +387,8 @@ class CrmReviewRule(models.Model):
     @api.model
     @tools.ormcache("model_name", "uid", "company_id", "company_ids", "today", "tz")
     def _rule_specs_cached(self, model_name, uid, company_id, company_ids, today, tz):
-        # The model's key fields are loaded with its rules, not at the first write of a record.
-        self._key_fields_of_model(model_name)
+        # The fields the model's rules read are loaded with its rules, not at the first write of a record.
+        self._rule_fields_cached(model_name)
         rules = self.sudo().search([("model", "=", model_name)])
         return tuple((rule.id, rule._get_record_domain()) for rule in rules)
 
@@ -466,29 +475,70 @@ class CrmReviewRule(models.Model):
 
     @api.model
     @tools.ormcache("model_name")
-    def _condition_fields_of_model(self, model_name):
-        """Names of the fields of the model that rule and step conditions read (cached)."""
+    def _rule_fields_cached(self, model_name):
+        """RuleFields of each rule of the model, archived ones included (cached until a rule or a step changes)."""
         rules = self.sudo().with_context(active_test=False).search([("model", "=", model_name)])
-        names = set()
-        for text in rules.mapped("domain") + rules.step_ids.filtered("domain").mapped("domain"):
-            try:
-                domain = rules._parse_domain(text, model_name)
-            except ValidationError:
-                continue
-            names.update(str(condition.field_expr).split(".")[0] for condition in domain.iter_conditions())
-        return frozenset(names)
+        default_key_fields = frozenset(self.env[model_name]._review_default_key_fields)
+        result = []
+        for rule in rules:
+            condition_fields = set()
+            for text in [rule.domain, *rule.step_ids.filtered("domain").mapped("domain")]:
+                try:
+                    domain = rule._parse_domain(text, model_name)
+                except ValidationError:
+                    continue
+                condition_fields.update(
+                    str(condition.field_expr).split(".")[0] for condition in domain.iter_conditions()
+                )
+            result.append(
+                RuleFields(
+                    active=rule.active,
+                    company_id=rule.company_id.id or 0,
+                    key_fields=frozenset(rule.key_field_ids.mapped("name")) or default_key_fields,
+                    condition_fields=frozenset(condition_fields),
+                )
+            )
+        return tuple(result)
 
     @api.model
-    @tools.ormcache("model_name")
-    def _key_fields_of_model(self, model_name):
-        """Names of the fields that are key for any rule of the model (cached)."""
-        rules = self.sudo().with_context(active_test=False).search([("model", "=", model_name)])
-        if not rules:
-            return frozenset()
-        names = set(rules.key_field_ids.mapped("name"))
-        if any(not rule.key_field_ids for rule in rules):
-            names |= set(self.env[model_name]._review_default_key_fields)
-        return frozenset(names)
+    def _review_company_ids(self, records, vals=None):
+        """Ids of the companies whose rules apply to ``records`` (and to them once ``vals`` is written).
+
+        None when the model has no company: every rule applies. A record without
+        company (a shared contact) goes through the rules of the current company,
+        as in ``_get_record_domain``.
+        """
+        if "company_id" not in records._fields:
+            return None
+        record_companies = [record.company_id.id for record in records.sudo()]
+        if vals and "company_id" in vals:
+            record_companies.append(getattr(vals["company_id"], "id", vals["company_id"]) or False)
+        companies = set(record_companies) - {False}
+        if False in record_companies:
+            companies.add(self.env.company.id)
+        return companies
+
+    @api.model
+    def _review_rule_fields(self, records, kind, among=None, vals=None):
+        """Names of the ``kind`` fields ("key_fields" or "condition_fields") of the active rules of ``records``.
+
+        Only the active rules of the records' companies count (with ``vals``, of
+        their companies once written): an archived or draft rule reads and
+        freezes nothing. With ``among``, only names among those: the records are
+        not read when none of them is such a field of any active rule.
+        """
+        entries = [entry for entry in self._rule_fields_cached(records._name) if entry.active]
+        names = frozenset().union(*(getattr(entry, kind) for entry in entries))
+        if among is not None:
+            names &= frozenset(among)
+        if not names or all(not entry.company_id for entry in entries):
+            return names
+        companies = self._review_company_ids(records, vals)
+        if companies is None:
+            return names
+        return names & frozenset().union(
+            *(getattr(entry, kind) for entry in entries if not entry.company_id or entry.company_id in companies)
+        )
 
     # ------------------------------------------------------------------
     # Key fields: frozen while under review, a new review after approval
@@ -496,22 +546,40 @@ class CrmReviewRule(models.Model):
 
     @api.model
     def _review_check_computed_fields(self, records, vals):
-        """Refuse setting by hand a computed field that rules read (an order total, say).
+        """Refuse setting by hand a computed field that decides a review (an order total, say).
 
         The ORM stores what a client writes in a computed field without inverse:
-        a forged total would take a record out of review or change what was approved.
+        a forged total would take a record out of review or change what is
+        approved. Refused: such fields that the conditions of the active rules
+        read, or that are key fields or computed from key fields (the total, from
+        the order lines), of the active rules or of the record's review. Computed
+        fields meant to be edited (``readonly=False``: an order's payment terms
+        or pricelist, proposed from the customer) are the user's to set.
         """
         if self.env.su:
             return
-        read_by_rules = self._condition_fields_of_model(records._name) | self._key_fields_of_model(records._name)
-        forged = [
-            name
+        computed = {
+            name: field
             for name in vals
-            if name in read_by_rules
-            and (field := records._fields.get(name))
+            if (field := records._fields.get(name))
             and field.compute
             and field.store
+            and field.readonly
             and not field.inverse
+        }
+        if not computed:
+            return
+        key_fields = set(self._review_rule_fields(records, "key_fields", vals=vals))
+        reviewed = records.filtered(lambda r: r.review_state in ("pending", "approved"))
+        if reviewed:
+            key_fields.update(*self._review_key_fields_by_record(reviewed).values())
+        condition_fields = self._review_rule_fields(records, "condition_fields", computed, vals)
+        forged = [
+            name
+            for name, field in computed.items()
+            if name in condition_fields
+            or name in key_fields
+            or any(path.split(".")[0] in key_fields for path in records.pool.field_depends[field])
         ]
         if forged:
             raise UserError(
@@ -523,12 +591,23 @@ class CrmReviewRule(models.Model):
 
     @api.model
     def _review_touched_key_fields(self, records, vals):
-        """Key fields (of any rule of the model) whose value in ``vals`` differs from a record's.
+        """Key fields whose value in ``vals`` differs from a record's.
 
-        No query when ``vals`` holds no key field; lines (x2many) always count as changed.
+        The key fields of the active rules of the records' companies, and for
+        records under review or approved, those of the rules of their review (a
+        rule archived since, or of another company than the user's for a shared
+        contact). No query when ``vals`` holds no key field of any rule; lines
+        (x2many) always count as changed.
         """
+        names = set(self._review_rule_fields(records, "key_fields", vals, vals))
+        every_key_field = frozenset().union(*(entry.key_fields for entry in self._rule_fields_cached(records._name)))
+        others = (every_key_field & frozenset(vals)) - names
+        if others:
+            reviewed = records.filtered(lambda r: r.review_state in ("pending", "approved"))
+            if reviewed:
+                names |= others & set().union(*self._review_key_fields_by_record(reviewed).values())
         changed = set()
-        for name in set(vals) & self._key_fields_of_model(records._name):
+        for name in names:
             field = records._fields[name]
             if field.type in ("one2many", "many2many") or any(
                 field.convert_to_record(field.convert_to_cache(vals[name], record), record) != record[name]

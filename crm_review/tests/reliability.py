@@ -2,7 +2,8 @@
 
 Every case records what it tried and how the server held into
 ``var/test/reliability/<category>--<case>.json``; ``scripts/reliability_report.py``
-renders ``docs/reliability.md`` from those files after the test run.
+renders ``var/test/reliability.md`` from those files after the test run, and
+``make reliability-report`` copies it to ``docs/reliability.md``.
 """
 
 import json

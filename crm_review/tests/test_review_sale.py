@@ -1,8 +1,12 @@
+import xmlrpc.client
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import ReviewCommon
+
+NEVER = "crm-review-never-matches"
 
 
 @tagged("post_install", "-at_install")
@@ -542,3 +546,116 @@ class TestReviewSaleOrder(ReviewCommon):
         self.assertNotIn("Manager", wizard.result, "only the simulated rule")
         self.assertFalse(legal.active)
         self.assertFalse(order.review_ids, "simulating creates no review")
+
+    def test_archived_rule_keeps_its_reviews_frozen(self):
+        """Archiving a rule stops new reviews, not the ones in progress: their key fields stay frozen."""
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        self.rule.active = False
+        terms = self.env.ref("account.account_payment_term_30days")
+        with self.assertRaisesRegex(UserError, "is under review: Payment Terms cannot be changed"):
+            order.with_user(self.salesman).write({"payment_term_id": terms.id})
+        order.with_user(self.salesman).write({"note": "Delivered on Mondays"})  # not a key field
+
+
+@tagged("post_install", "-at_install")
+class TestReviewRulesLeaveOdooFlowsAlone(HttpCase):
+    """Odoo's own edits, as a salesperson makes them over RPC and in forms, with review rules configured.
+
+    An active rule that matches none of these records, with key fields Odoo
+    computes but lets users edit (payment terms, pricelist, salesperson,
+    language), and an inactive rule that matches every record: neither may
+    stop an edit of a record that is not under review.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        env["crm.review.rule"].search([]).active = False
+        sales = "sales_team.group_sale_salesman,product.group_product_pricelist"
+        cls.salesman = new_test_user(env, "odoo_flow_sales", groups=sales, name="Flo Sales")
+        cls.contact_manager = new_test_user(
+            env, "odoo_flow_contacts", groups=f"{sales},base.group_partner_manager", name="Cole Contacts"
+        )
+        cls.reviewer = new_test_user(
+            env, "odoo_flow_reviewer", groups=f"{sales},crm_review.group_review_reviewer", name="Rhea Reviewer"
+        )
+        for model, key_fields in (
+            ("sale.order", ["order_line", "partner_id", "payment_term_id", "pricelist_id"]),
+            ("res.partner", ["name", "vat", "company_registry", "user_id", "lang"]),
+        ):
+            reference = "client_order_ref" if model == "sale.order" else "ref"
+            cls._rule(model, f"Key {model}", [(reference, "=", NEVER)], key_fields)
+            cls._rule(model, f"Every {model} (draft)", [], key_fields).active = False
+        cls.customer = env["res.partner"].create({"name": "Flow Customer"})
+        cls.product = env["product.product"].create({"name": "Flow widget", "list_price": 100.0})
+        cls.terms = env.ref("account.account_payment_term_30days")
+        cls.pricelist = env["product.pricelist"].create({"name": "Flow export prices"})
+
+    @classmethod
+    def _rule(cls, model, name, domain, key_fields):
+        return cls.env["crm.review.rule"].create(
+            {
+                "name": name,
+                "model_id": cls.env["ir.model"]._get_id(model),
+                "domain": repr(domain),
+                "key_field_ids": [
+                    Command.set(
+                        cls.env["ir.model.fields"].search([("model", "=", model), ("name", "in", key_fields)]).ids
+                    )
+                ],
+                "step_ids": [Command.create({"name": "Check", "user_ids": [Command.set(cls.reviewer.ids)]})],
+            }
+        )
+
+    def xmlrpc(self, user, model, method, *args):
+        """``model.method(*args)`` over /xmlrpc/2/object, logged in with ``user``'s password."""
+        self.env.flush_all()
+        try:
+            uid = self.xmlrpc_common.authenticate(self.env.cr.dbname, user.login, user.login, {})
+            self.assertEqual(uid, user.id)
+            return self.xmlrpc_object.execute_kw(self.env.cr.dbname, uid, user.login, model, method, list(args))
+        except xmlrpc.client.Fault as fault:
+            self.fail(f"{user.name}: {model}.{method} refused: {fault.faultString}")
+        finally:
+            self.env.invalidate_all()
+
+    def test_salesperson_sets_payment_terms_and_pricelist(self):
+        order_id = self.xmlrpc(
+            self.salesman,
+            "sale.order",
+            "create",
+            {"partner_id": self.customer.id, "order_line": [(0, 0, {"product_id": self.product.id})]},
+        )
+        self.xmlrpc(self.salesman, "sale.order", "write", [order_id], {"payment_term_id": self.terms.id})
+        self.xmlrpc(self.salesman, "sale.order", "write", [order_id], {"pricelist_id": self.pricelist.id})
+        order = self.env["sale.order"].browse(order_id)
+        self.assertEqual((order.payment_term_id, order.pricelist_id), (self.terms, self.pricelist))
+        self.assertFalse(order.review_required)
+        # The form sends them with the other fields its onchanges computed.
+        order = self.env["sale.order"].with_user(self.salesman).create({"partner_id": self.customer.id})
+        with Form(order.with_user(self.salesman)) as form:
+            form.payment_term_id = self.terms
+            form.pricelist_id = self.pricelist
+        self.assertEqual((order.payment_term_id, order.pricelist_id), (self.terms, self.pricelist))
+
+    def test_user_changes_the_company_of_a_contact(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        company = self.env["res.partner"].create(
+            {"name": "Flow Holding", "is_company": True, "lang": "zh_CN", "user_id": self.salesman.id}
+        )
+        contact = self.env["res.partner"].create({"name": "Flow Contact", "lang": "en_US"})
+        # The form: the new company proposes its language and salesperson, sent with it.
+        with Form(contact.with_user(self.contact_manager)) as form:
+            form.parent_id = company
+        self.assertEqual((contact.parent_id, contact.lang, contact.user_id), (company, "zh_CN", self.salesman))
+        # Over RPC, what the form sends back to the server.
+        other = self.env["res.partner"].create({"name": "Flow Other", "lang": "en_US"})
+        values = {"parent_id": company.id, "lang": "zh_CN", "user_id": self.salesman.id}
+        self.xmlrpc(self.contact_manager, "res.partner", "write", [other.id], values)
+        self.assertEqual((other.parent_id, other.lang, other.user_id), (company, "zh_CN", self.salesman))
+        self.assertFalse(other.review_required)
+        # The company's registry number, that Odoo computes but lets users type.
+        self.xmlrpc(self.contact_manager, "res.partner", "write", [company.id], {"company_registry": "0477472701"})
+        self.assertEqual(company.company_registry, "0477472701")
