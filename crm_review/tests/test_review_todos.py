@@ -308,7 +308,9 @@ class TestReviewLargeGroups(ReviewCommon):
     def test_group_within_the_limit_gets_a_todo_each(self):
         self.rule.step_ids[1].todo_limit = 0  # no limit
         order = self._order_at_the_group_step()
-        self.assertEqual(self._review_activities(order).user_id.ids, sorted(user.id for user in self.department))
+        self.assertEqual(
+            sorted(self._review_activities(order).user_id.ids), sorted(user.id for user in self.department)
+        )
         order.with_user(self.department[0]).action_review_approve()
         self.assertFalse(self._review_activities(order), "the decision removed every member's to-do")
 
