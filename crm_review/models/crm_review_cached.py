@@ -18,13 +18,22 @@ class CrmReviewCached(models.AbstractModel):
             self._check_integer_values(vals)
         records = super().create(vals_list)
         self.env.registry.clear_cache()
+        records._review_check_condition_rights()
         return records
 
     def write(self, vals):
         self._check_integer_values(vals)
         result = super().write(vals)
         self.env.registry.clear_cache()
+        if {"domain", "model_id", "rule_id"} & set(vals):
+            self._review_check_condition_rights()
         return result
+
+    def _review_check_condition_rights(self):
+        """Whoever saves a condition may read what it reads (see ``crm.review.rule._check_condition_access``).
+
+        Checked here, as the user saving: Odoo runs constraints in sudo.
+        """
 
     def unlink(self):
         result = super().unlink()

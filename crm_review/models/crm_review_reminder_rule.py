@@ -125,10 +125,13 @@ class CrmReviewReminderRule(models.Model):
     def create(self, vals_list):
         rules = super().create(vals_list)
         rules._check_template_rights()
+        rules._review_check_condition_rights()
         return rules
 
     def write(self, vals):
         result = super().write(vals)
+        if {"domain", "model_id"} & set(vals):
+            self._review_check_condition_rights()
         # Whoever changes a rule becomes who its emails are rendered as (see _send_emails).
         if set(vals) - RUN_FIELDS:
             self._check_template_rights()
@@ -141,6 +144,11 @@ class CrmReviewReminderRule(models.Model):
 
     @api.constrains("domain", "model_id")
     def _check_domain(self):
+        for rule in self:
+            self.env["crm.review.rule"]._parse_domain(rule.domain, rule.model)
+
+    def _review_check_condition_rights(self):
+        """Whoever saves a condition may read what it reads; as the user saving (constraints run in sudo)."""
         Rule = self.env["crm.review.rule"]
         for rule in self:
             Rule._check_condition_access(Rule._parse_domain(rule.domain, rule.model), rule.model)

@@ -260,6 +260,10 @@ class CrmReviewRule(models.Model):
         for rule in self:
             if rule.model not in self._reviewable_models():
                 raise ValidationError(self.env._("Records of %(model)s cannot be reviewed.", model=rule.model_id.name))
+            rule._get_domain()
+
+    def _review_check_condition_rights(self):
+        for rule in self:
             self._check_condition_access(rule._get_domain(), rule.model)
 
     @api.constrains("active", "step_ids")

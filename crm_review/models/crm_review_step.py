@@ -153,6 +153,10 @@ class CrmReviewStep(models.Model):
 
     @api.constrains("domain", "rule_id")
     def _check_domain(self):
+        for step in self.filtered("domain"):
+            step.rule_id._parse_domain(step.domain, step.rule_id.model)
+
+    def _review_check_condition_rights(self):
         Rule = self.env["crm.review.rule"]
         for step in self.filtered("domain"):
             Rule._check_condition_access(Rule._parse_domain(step.domain, step.rule_id.model), step.rule_id.model)

@@ -457,6 +457,30 @@ class TestSecurityAttacks(HttpCase):
                         {"domain": hostile},
                     )
 
+    def test_condition_on_a_field_one_cannot_read_is_refused(self):
+        """Saving a condition is no oracle on hidden fields: it needs the right to read what it reads."""
+        # Payment transactions of an order are for Billing users; the review administrator has sales rights only.
+        hidden = "[('transaction_ids.reference', '=', 'guess')]"
+        with self.assertRefused(AccessError, 'access the field "transaction_ids"', self.rule):
+            self.json2(self.review_admin, "crm.review.rule", "create", vals_list=[self._rule_vals(hidden)])
+        with self.assertRefused(AccessError, 'access the field "transaction_ids"', self.rule):
+            self.xmlrpc(self.review_admin, "crm.review.rule", "write", self.rule.ids, {"domain": hidden})
+        step = self.rule.step_ids[0]
+        with self.assertRefused(AccessError, 'access the field "transaction_ids"', step):
+            self.xmlrpc(self.review_admin, "crm.review.step", "write", step.ids, {"domain": hidden})
+        with self.assertRefused(AccessError, 'access the field "transaction_ids"', self.reminder_rule):
+            self.json2(
+                self.review_admin,
+                "crm.review.reminder.rule",
+                "write",
+                ids=self.reminder_rule.ids,
+                vals={"domain": hidden},
+            )
+        # A Billing user may.
+        self.review_admin.sudo().group_ids = [Command.link(self.env.ref("account.group_account_invoice").id)]
+        self.xmlrpc(self.review_admin, "crm.review.rule", "write", self.rule.ids, {"domain": hidden})
+        self.assertEqual(self.rule.domain, hidden)
+
     def test_simulate_tells_nothing_about_records_one_cannot_read(self):
         """A review administrator without sales rights cannot learn an order's token through Simulate."""
         admin_no_sales = self._user("atk_revadmin_ns", "crm_review.group_review_manager", "Nia NoSales")
