@@ -1,7 +1,7 @@
 {
     "name": "Reviews for Customers, Sale Orders and Contracts",
     "summary": "Governed review process: rules, ordered approval steps, reject reasons, reminders and audit trail",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "crm_review contributors",
@@ -25,6 +25,7 @@
         "views/res_partner_views.xml",
         "views/res_users_views.xml",
         "wizard/crm_review_wizard_views.xml",
+        "wizard/crm_review_rule_activate_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_review_menus.xml",
         "views/crm_review_templates.xml",

@@ -1,0 +1,220 @@
+"""Rules start as drafts, and Activate shows what they would catch."""
+
+import json
+import xmlrpc.client
+from datetime import datetime, timedelta
+
+from odoo.exceptions import UserError
+from odoo.fields import Command
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import ReviewCommon
+
+ONBOARDING_REF = "onboarding"
+
+
+@tagged("post_install", "-at_install")
+class TestRuleDraftOverRpc(HttpCase):
+    """A review administrator creates a rule over RPC: a draft, which stops nothing until activated."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        sales = "sales_team.group_sale_salesman"
+        cls.salesman = new_test_user(env, "onb_salesman", groups=sales, name="Olly Onboard")
+        cls.reviewer = new_test_user(env, "onb_reviewer", groups=f"{sales},crm_review.group_review_reviewer")
+        # A salesperson who sees their own orders only, and administers reviews.
+        cls.review_admin = new_test_user(
+            env, "onb_revadmin", groups=f"{sales},crm_review.group_review_manager", name="Ona Admin"
+        )
+        expiration = datetime.now() + timedelta(hours=12)
+        cls.api_keys = {
+            user.id: env["res.users.apikeys"].with_user(user)._generate(None, "onboarding", expiration)
+            for user in (cls.salesman, cls.review_admin)
+        }
+        cls.customer = env["res.partner"].create({"name": "Onboarding Customer"})
+        cls.product = env["product.product"].create({"name": "Onboarding widget", "list_price": 100.0})
+
+    def _order(self, user):
+        return (
+            self.env["sale.order"]
+            .with_user(user)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "user_id": user.id,
+                    "client_order_ref": ONBOARDING_REF,
+                    "order_line": [Command.create({"product_id": self.product.id, "product_uom_qty": 1})],
+                }
+            )
+        )
+
+    def json2(self, user, model, method, ids=(), context=None, **kwargs):
+        """``model.method(**kwargs)`` on ``ids`` over /json/2, with ``user``'s API key; raises on refusal."""
+        body = dict(kwargs, context=context or {})
+        if ids:
+            body["ids"] = list(ids)
+        self.env.flush_all()
+        try:
+            response = self.url_open(
+                f"/json/2/{model}/{method}",
+                data=json.dumps(body),
+                headers={"Content-Type": "application/json", "Authorization": f"bearer {self.api_keys[user.id]}"},
+            )
+        finally:
+            self.env.invalidate_all()
+        if response.status_code != 200:
+            raise UserError(response.json()["message"])
+        return response.json()
+
+    def xmlrpc(self, user, model, method, *args):
+        """``model.method(*args)`` over /xmlrpc/2/object, logged in with ``user``'s password."""
+        self.env.flush_all()
+        try:
+            return self.xmlrpc_object.execute_kw(self.env.cr.dbname, user.id, user.login, model, method, list(args))
+        except xmlrpc.client.Fault as fault:
+            raise UserError(fault.faultString) from None
+        finally:
+            self.env.invalidate_all()
+
+    def test_a_new_rule_is_a_draft_until_activated(self):
+        [rule_id] = self.json2(
+            self.review_admin,
+            "crm.review.rule",
+            "create",
+            vals_list=[
+                {
+                    "name": "Onboarding orders",
+                    "model_id": self.env["ir.model"]._get_id("sale.order"),
+                    "domain": f"[('client_order_ref', '=', '{ONBOARDING_REF}')]",
+                    "step_ids": [Command.create({"name": "Boss", "user_ids": [Command.set(self.reviewer.ids)]})],
+                }
+            ],
+        )
+        rule = self.env["crm.review.rule"].browse(rule_id)
+        self.assertEqual(rule.state, "draft", "A rule created without saying otherwise is a draft.")
+        self.assertTrue(rule.active)
+
+        # A draft stops nothing: the salesperson confirms an order it matches.
+        confirmed = self._order(self.salesman)
+        self.assertFalse(confirmed.review_required)
+        self.xmlrpc(self.salesman, "sale.order", "action_confirm", confirmed.ids)
+        self.assertEqual(confirmed.state, "sale")
+
+        hidden = self._order(self.salesman)  # the administrator cannot read it
+        mine = self._order(self.review_admin) | self._order(self.review_admin)
+        self.assertFalse(hidden.with_user(self.review_admin).has_access("read"))
+
+        # Activate: what the rule would catch among what the administrator may read, then confirm.
+        action = self.json2(self.review_admin, "crm.review.rule", "action_activate", ids=[rule_id])
+        self.assertEqual(action["res_model"], "crm.review.rule.activate")
+        [wizard_id] = self.json2(
+            self.review_admin, action["res_model"], "create", vals_list=[{}], context=action["context"]
+        )
+        [wizard] = self.json2(
+            self.review_admin, action["res_model"], "read", ids=[wizard_id], fields=["catch_count", "impact"]
+        )
+        self.assertEqual(wizard["catch_count"], 2, "Her two quotations; not the one she cannot read.")
+        self.assertIn("catches 2 open record(s) of Sales Order", wizard["impact"])
+        for order in mine:
+            self.assertIn(order.name, wizard["impact"])
+        self.assertNotIn(hidden.name, wizard["impact"])
+        self.assertIn("Records you cannot read are neither counted nor shown.", wizard["impact"])
+        self.assertEqual(rule.state, "draft", "Nothing changes before the administrator confirms.")
+
+        self.json2(self.review_admin, action["res_model"], "action_confirm", ids=[wizard_id])
+        self.assertEqual(rule.state, "active")
+        # From now on it gates: the salesperson's quotation cannot be confirmed before approval.
+        with self.assertRaisesRegex(UserError, "has not been submitted for review"):
+            self.xmlrpc(self.salesman, "sale.order", "action_confirm", hidden.ids)
+        self.assertEqual(hidden.state, "draft")
+
+
+@tagged("post_install", "-at_install")
+class TestRuleDraft(ReviewCommon):
+    """A draft counts for nothing in the engine: no gating, no key field, no condition field, no review."""
+
+    def _draft(self, **values):
+        return self.env["crm.review.rule"].create(
+            {
+                "name": "Draft on references",
+                "model_id": self.env["ir.model"]._get_id("sale.order"),
+                "domain": "[('client_order_ref', '=', 'draft')]",
+                "key_field_ids": [Command.set(self.env["ir.model.fields"]._get("sale.order", "note").ids)],
+                "step_ids": [Command.create({"name": "Boss", "user_ids": [Command.set(self.reviewer.ids)]})],
+                **values,
+            }
+        )
+
+    def test_a_draft_counts_for_nothing(self):
+        rule = self._draft()
+        Rule = self.env["crm.review.rule"]
+        self.assertEqual(rule.state, "draft")
+        self.assertNotIn("note", Rule._key_fields_of_model("sale.order"))
+        self.assertNotIn("client_order_ref", Rule._condition_fields_of_model("sale.order"))
+        order = self._order(price=10.0)
+        order.client_order_ref = "draft"
+        self.assertFalse(order.review_required)
+        self.assertFalse(order.search([("id", "=", order.id), ("review_required", "=", True)]))
+        with self.assertRaisesRegex(UserError, "No review rule applies"):
+            order.with_user(self.salesman).action_review_submit()
+
+        rule.with_user(self.review_admin).env["crm.review.rule.activate"].create({"rule_id": rule.id}).action_confirm()
+        self.assertEqual(rule.state, "active")
+        self.assertIn("note", Rule._key_fields_of_model("sale.order"))
+        self.assertIn("client_order_ref", Rule._condition_fields_of_model("sale.order"))
+        order.invalidate_recordset(["review_required"])
+        self.assertTrue(order.review_required)
+
+    def test_a_rule_that_reviewed_records_does_not_go_back_to_draft(self):
+        rule = self._draft(state="active")
+        rule.with_user(self.review_admin).action_draft()
+        self.assertEqual(rule.state, "draft", "Nothing reviewed yet: back to draft.")
+        rule.state = "active"
+        order = self._order(price=10.0)
+        order.client_order_ref = "draft"
+        order.with_user(self.salesman).action_review_submit()
+        with self.assertRaisesRegex(UserError, "has already reviewed records"):
+            rule.with_user(self.review_admin).action_draft()
+        self.assertEqual(rule.state, "active")
+
+    def test_a_copy_is_a_draft(self):
+        self.assertEqual(self.rule.state, "active")
+        self.assertEqual(self.rule.copy().state, "draft")
+
+    def test_activate_does_not_count_what_the_administrator_cannot_read(self):
+        rule = self._draft()
+        readable = self._order(price=10.0, user=self.review_admin)
+        hidden = self._order(price=10.0)
+        (readable | hidden).sudo().client_order_ref = "draft"
+        impact = rule.with_user(self.review_admin)._review_activation_impact()
+        self.assertEqual(impact["count"], 1)
+        self.assertEqual(impact["examples"], readable)
+        # Whoever may read both counts both; approved, pending and confirmed records are not caught.
+        self.assertEqual(rule._review_activation_impact()["count"], 2)
+        hidden.sudo().action_confirm()
+        self.assertEqual(rule._review_activation_impact()["count"], 1)
+
+
+@tagged("post_install", "-at_install")
+class TestRuleActivateTour(HttpCase, ReviewCommon):
+    """A rule created in the browser is a draft; Activate shows the count, then switches it on."""
+
+    def test_rule_created_in_the_form_is_a_draft_and_activate_shows_the_count(self):
+        orders = self._order(user=self.review_admin) | self._order(user=self.review_admin)
+        hidden = self._order()
+        # The open quotations the administrator may read are hers: the tour expects 2.
+        readable = (
+            self.env["sale.order"]
+            .with_user(self.review_admin)
+            .search([("state", "in", ["draft", "sent"]), ("review_state", "not in", ["pending", "approved"])])
+        )
+        self.assertEqual(readable, orders)
+        self.assertGreater(self.env["sale.order"].search_count([("state", "in", ["draft", "sent"])]), 2)
+        self.start_tour(
+            "/odoo/action-crm_review.crm_review_rule_action", "crm_review_rule_activate_tour", login="rv_admin"
+        )
+        rule = self.env["crm.review.rule"].search([("name", "=", "Every quotation")])
+        self.assertEqual(rule.state, "active")
+        self.assertTrue(hidden.review_required, "Active: it applies to every quotation, read or not.")
