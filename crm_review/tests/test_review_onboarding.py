@@ -1,4 +1,5 @@
-"""Rules start as drafts, and Activate shows what they would catch."""
+"""Rules start as drafts, Activate shows what they would catch, and reminder rules preview what they
+would send."""
 
 import json
 import xmlrpc.client
@@ -6,7 +7,7 @@ from datetime import datetime, timedelta
 
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import ReviewCommon
 
@@ -218,3 +219,69 @@ class TestRuleActivateTour(HttpCase, ReviewCommon):
         rule = self.env["crm.review.rule"].search([("name", "=", "Every quotation")])
         self.assertEqual(rule.state, "active")
         self.assertTrue(hidden.review_required, "Active: it applies to every quotation, read or not.")
+
+
+@tagged("post_install", "-at_install")
+class TestReminderRulePreview(ReviewCommon):
+    """Preview lists what the next run would send, within what the viewer may read, and sends nothing."""
+
+    def test_preview_lists_only_what_the_viewer_may_read(self):
+        Fields = self.env["ir.model.fields"]
+        rule = (
+            self.env["crm.review.reminder.rule"]
+            .with_user(self.review_admin)
+            .create(
+                {
+                    "name": "Quotations to follow up",
+                    "model_id": self.env["ir.model"]._get_id("sale.order"),
+                    "domain": "[('client_order_ref', '=', 'preview')]",
+                    "date_field_id": Fields._get("sale.order", "date_order").id,
+                    "recipient_type": "field",
+                    "user_field_id": Fields._get("sale.order", "user_id").id,
+                    "channel_activity": True,
+                }
+            )
+        )
+        readable = self._order(price=10.0, user=self.review_admin)
+        hidden = self._order(price=10.0)
+        (readable | hidden).sudo().client_order_ref = "preview"
+        self.assertFalse(hidden.with_user(self.review_admin).has_access("read"))
+        todos_before = self.env["mail.activity"].search_count([])
+
+        action = rule.with_user(self.review_admin).action_preview()
+        preview = self.env[action["res_model"]].with_user(self.review_admin).with_context(**action["context"])
+        with Form(preview) as form:
+            result = form.result
+            self.assertEqual(form.reminder_count, 1)
+        self.assertIn(readable.name, result)
+        self.assertIn(self.review_admin.name, result)
+        self.assertIn("To-do", result)
+        self.assertNotIn(hidden.name, result)
+        self.assertNotIn(self.salesman.name, result)
+        self.assertIn("Records you cannot read are neither listed nor counted here", result)
+        self.assertIn("1 reminder(s) about 1 record(s)", result)
+        # Nothing was sent, nothing was marked as sent.
+        self.assertEqual(self.env["mail.activity"].search_count([]), todos_before)
+        self.assertFalse(rule.sent_ids)
+
+        # Whoever may read both sees both (and the run would send both).
+        rows = rule.sudo()._preview()["rows"]
+        self.assertEqual({record.id for record, *_rest in rows}, set((readable | hidden).ids))
+
+    def test_preview_of_an_administrator_who_reads_none_of_the_records(self):
+        rule = self.env["crm.review.reminder.rule"].create(
+            {
+                "name": "Orders",
+                "model_id": self.env["ir.model"]._get_id("sale.order"),
+                "date_field_id": self.env["ir.model.fields"]._get("sale.order", "date_order").id,
+                "recipient_type": "field",
+                "user_field_id": self.env["ir.model.fields"]._get("sale.order", "user_id").id,
+            }
+        )
+        self._order(price=10.0)  # due today, for the salesperson
+        self.assertTrue(rule._preview()["rows"])
+        # Reviewers read the orders they review only: none here.
+        no_sales = new_test_user(self.env, "rv_admin_nosales", groups="crm_review.group_review_manager")
+        result = self.env["crm.review.reminder.preview"].with_user(no_sales).create({"rule_id": rule.id}).result
+        self.assertIn("Nothing to send: no record you may read is due today.", result)
+        self.assertIn("Records you cannot read are neither listed nor counted here", result)

@@ -5,3 +5,4 @@ from . import crm_review_simulate
 from . import sale_order_cancel_reason
 from . import crm_review_bulk
 from . import crm_review_rule_activate
+from . import crm_review_reminder_preview
