@@ -16,6 +16,7 @@
         "data/mail_data.xml",
         "data/crm_review_reason_data.xml",
         "data/mail_template_data.xml",
+        "wizard/crm_review_setup_views.xml",
         "views/crm_review_rule_views.xml",
         "views/crm_review_reason_views.xml",
         "views/crm_review_views.xml",

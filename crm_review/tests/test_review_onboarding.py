@@ -1,5 +1,5 @@
-"""Rules start as drafts, Activate shows what they would catch, and reminder rules preview what they
-would send."""
+"""First run and daily setup: rules start as drafts, Activate shows what they would catch, reminder rules
+preview what they would send, and a setup wizard creates the first rule."""
 
 import json
 import xmlrpc.client
@@ -285,3 +285,82 @@ class TestReminderRulePreview(ReviewCommon):
         result = self.env["crm.review.reminder.preview"].with_user(no_sales).create({"rule_id": rule.id}).result
         self.assertIn("Nothing to send: no record you may read is due today.", result)
         self.assertIn("Records you cannot read are neither listed nor counted here", result)
+
+
+@tagged("post_install", "-at_install")
+class TestSetupWizard(ReviewCommon):
+    """The first-run wizard: which records, who reviews, a first rule from a template, created as a draft."""
+
+    def test_wizard_creates_a_draft_rule_with_one_step_and_opens_it(self):
+        system_admin = new_test_user(
+            self.env,
+            "rv_sysadmin",
+            groups="base.group_system,sales_team.group_sale_manager,crm_review.group_review_manager",
+        )
+        newcomer = new_test_user(self.env, "rv_newcomer", groups="sales_team.group_sale_salesman")
+        self.env.company.review_partner_enabled = True
+        with Form(self.env["crm.review.setup"].with_user(system_admin)) as form:
+            self.assertEqual(form.template, "order_amount")
+            form.amount = 50000
+            self.assertIn("50,000", form.rule_name)
+            form.review_partner_enabled = False
+            form.reviewer_type = "users"
+            form.user_ids.add(newcomer)
+            self.assertIn("Not reviewers yet", form.not_reviewers)
+            self.assertIn(newcomer.name, form.not_reviewers)
+        action = form.record.action_create_rule()
+        rule = self.env["crm.review.rule"].browse(action["res_id"])
+        self.assertEqual(action["res_model"], "crm.review.rule")
+        self.assertEqual(rule.state, "draft")
+        self.assertEqual(rule.model, "sale.order")
+        self.assertEqual(rule.domain, "[('amount_total', '>', 50000)]")
+        self.assertEqual(rule.company_id, self.env.company)
+        self.assertEqual(len(rule.step_ids), 1)
+        self.assertEqual(rule.step_ids.user_ids, newcomer)
+        self.assertTrue(newcomer.has_group("crm_review.group_review_reviewer"), "Given the Reviewer access.")
+        self.assertFalse(self.env.company.review_partner_enabled)
+        # A draft: it applies to no order over the amount.
+        self.assertNotIn(rule, self.env["crm.review.rule"]._rules_for(self._order(price=60000.0)))
+
+    def test_a_review_administrator_changes_no_setting_nor_access(self):
+        newcomer = new_test_user(self.env, "rv_newcomer2", groups="sales_team.group_sale_salesman")
+        with Form(self.env["crm.review.setup"].with_user(self.review_admin)) as form:
+            self.assertFalse(form.may_configure)
+            form.template = "customer_company"
+            form.reviewer_type = "users"
+            form.user_ids.add(newcomer)
+        rule = self.env["crm.review.rule"].browse(form.record.action_create_rule()["res_id"])
+        self.assertEqual(
+            (rule.model, rule.state, rule.domain),
+            ("res.partner", "draft", "[('is_company', '=', True), ('customer_rank', '>', 0)]"),
+        )
+        self.assertFalse(newcomer.has_group("crm_review.group_review_reviewer"))
+
+    def test_installing_from_the_apps_opens_the_wizard(self):
+        self.env.ref("crm_review.crm_review_setup_todo").state = "open"
+        action = self.env["ir.module.module"].next()
+        self.assertEqual(action["res_model"], "crm.review.setup")
+        self.assertEqual(action["target"], "new")
+
+    def test_empty_states_say_what_to_do(self):
+        help_rules = self.env.ref("crm_review.crm_review_rule_action").help
+        self.assertIn("Set up reviews", help_rules)
+        self.assertIn(f"{self.env.ref('crm_review.crm_review_setup_action').id}", help_rules)
+        self.assertIn("Review Rules", self.env.ref("crm_review.crm_review_action_to_review").help)
+        for xmlid in ("crm_review.sale_order_action_my_submissions", "crm_review.res_partner_action_my_submissions"):
+            self.assertIn("Submit for Review", self.env.ref(xmlid).help)
+
+
+@tagged("post_install", "-at_install")
+class TestSetupTour(HttpCase, ReviewCommon):
+    """The first-run wizard, clicked in a browser from the empty list of rules."""
+
+    def test_setup_wizard_from_the_empty_rules_list(self):
+        self.rule.active = False
+        self.assertFalse(self.env["crm.review.rule"].search([]), "No rule: the list is empty.")
+        self.start_tour("/odoo/action-crm_review.crm_review_rule_action", "crm_review_setup_tour", login="rv_admin")
+        rule = self.env["crm.review.rule"].search([("step_ids.user_ids", "=", self.reviewer.id)])
+        self.assertEqual(rule.state, "draft")
+        self.assertEqual(rule.domain, "[('amount_total', '>', 50000)]")
+        self.assertEqual(rule.step_ids.approver_type, "users")
+        self.assertEqual(rule.step_ids.user_ids, self.reviewer)

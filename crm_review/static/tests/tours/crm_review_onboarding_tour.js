@@ -85,3 +85,52 @@ registry.category("web_tour.tours").add("crm_review_rule_activate_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_review_setup_tour", {
+    steps: () => [
+        {
+            content: "No rule yet: the empty list offers to set reviews up",
+            trigger: ".o_view_nocontent a:contains(Set up reviews)",
+            run: "click",
+        },
+        {
+            content: "The first rule: quotations over an amount",
+            trigger: ".modal .o_field_widget[name=template] input[data-value=order_amount]:checked",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=amount] input",
+            run: "edit 50000",
+        },
+        {
+            content: "Reviewed by a named reviewer",
+            trigger: ".modal .o_field_widget[name=reviewer_type] input[data-value=users]",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=user_ids] input",
+            run: "edit Rita",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains(Rita Reviewer)",
+            run: "click",
+        },
+        {
+            content: "The rule's name follows the amount",
+            trigger: ".modal .o_field_widget[name=rule_name] input:value(50)",
+        },
+        {
+            trigger: ".modal .modal-footer button[name=action_create_rule]",
+            run: "click",
+        },
+        {
+            content: "The rule opens, a draft with its step",
+            trigger: "body:not(:has(.modal)) .o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Draft)",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=step_ids] .o_data_row:contains(Approval):contains(Rita Reviewer)",
+        },
+        {
+            trigger: ".o_form_view .o_form_statusbar button[name=action_activate]",
+        },
+    ],
+});
