@@ -382,6 +382,7 @@ def cmd_config(odoo, registry, args):
             Rule.create(
                 {
                     "name": "Orders over 1,000",
+                    "state": "active",
                     "model_id": so_model,
                     "domain": f"[('amount_total', '>', {GROUP_LIMIT:.0f})]",
                     "step_ids": [

@@ -233,6 +233,7 @@ def configure(odoo, env, users):
     rule = env["crm.review.rule"].create(
         {
             "name": "Orders over 1,000",
+            "state": "active",
             "model_id": env["ir.model"]._get_id("sale.order"),
             "domain": f"[('amount_total', '>', {bench.GROUP_LIMIT:.0f})]",
             "step_ids": [

@@ -274,6 +274,15 @@ class CrmReviewMixin(models.AbstractModel):
             )
         return self.env._("%(record)s has not been submitted for review.", record=self.display_name)
 
+    @api.model
+    def _review_open_domain(self):
+        """Records a rule switched on now would stop: not approved, not already under review.
+
+        What Activate counts on a draft rule. Models whose records leave review
+        for good (a confirmed order, an ended contract) narrow it.
+        """
+        return Domain("review_state", "not in", ["pending", "approved"])
+
     def _review_blocking_records(self):
         """Records that need an approval they do not have."""
         not_approved = self.filtered(lambda r: r.review_state != "approved")

@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import html2plaintext, split_every
 
@@ -430,6 +430,73 @@ class CrmReviewReminderRule(models.Model):
         }
         left_out = sum(map(len, recipients.values())) - sum(map(len, kept.values()))
         return kept, left_out
+
+    # ------------------------------------------------------------------
+    # Preview: what the next run would send, within what the viewer may read
+    # ------------------------------------------------------------------
+
+    def action_preview(self):
+        """Preview button: what the next run would send to whom, on which channel, sending nothing."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Preview %(rule)s", rule=self.name),
+            "res_model": "crm.review.reminder.preview",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_rule_id": self.id},
+        }
+
+    def _preview(self, now=None):
+        """The reminders a run at ``now`` would send about the records the user may read, sending nothing.
+
+        The run's own selection (``_due_records``, ``_recipients``,
+        ``_readable_recipients``), then only the records the user may read:
+        the others are neither listed nor counted. A few queries whatever the
+        number of records.
+        :return: dict with ``rows`` [(record, date, user, [channel, ...])] and
+            ``left_out`` (recipients who cannot read a listed record), or ``refusal``
+        """
+        self.ensure_one()
+        Rule = self.env["crm.review.rule"]
+        Model = self.env[self.model]
+        if not Model.has_access("read"):
+            return {
+                "refusal": self.env._(
+                    "You cannot read %(model)s: there is nothing this rule would send that you may see.",
+                    model=self.model_id.name,
+                )
+            }
+        try:
+            Rule._check_condition_access(Rule._parse_domain(self.domain, self.model), self.model)
+        except (AccessError, ValidationError):
+            return {"refusal": self.env._("The condition of this rule reads fields you may not read.")}
+        due, dates, _days = self._due_records(now or fields.Datetime.now())
+        # The run's records (as superuser), less those the viewer may not read.
+        records = due.browse(due.with_env(self.env)._filtered_access("read").ids)
+        recipients, left_out = self._readable_recipients(records, self._recipients(records))
+        email_readable = set()
+        if self.channel_email and self.template_id and self.write_uid:
+            sender = self.write_uid
+            as_sender = records.with_user(sender).with_context(allowed_company_ids=sender.company_ids.ids)
+            email_readable = set(as_sender._filtered_access("read").ids)
+        rows = []
+        for record in records.sorted(lambda r: (dates[r.id], r.id)):
+            for user in recipients[record.id]:
+                channels = []
+                if self.channel_activity:
+                    channels.append(self.env._("To-do"))
+                if self.channel_email and self.template_id:
+                    channels.append(
+                        self.env._("Email")
+                        if record.id in email_readable
+                        else self.env._("No email (%(user)s cannot read it)", user=self.write_uid.name)
+                    )
+                if self.channel_sms and self.sms_available:
+                    channels.append(self.env._("SMS") if user.partner_id.phone else self.env._("No SMS (no number)"))
+                rows.append((record, dates[record.id], user, channels))
+        return {"rows": rows, "left_out": left_out}
 
     def _texts(self, langs):
         """{lang: (to-do summary, note, SMS text)} of the rule in each language."""

@@ -2,8 +2,9 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import split_every
 
 from ..tools.condition import ConditionError, evaluate_condition
 from .res_company import REVIEW_SWITCHES
@@ -14,6 +15,9 @@ MAX_COUNT = 1000
 
 # Up to this many records, rule conditions are evaluated in memory rather than in SQL.
 IN_MEMORY_MATCH = 20
+
+# Records named by Activate as examples of what a draft rule would catch.
+ACTIVATION_EXAMPLES = 5
 
 
 class StepSpec(NamedTuple):
@@ -68,6 +72,15 @@ class CrmReviewRule(models.Model):
 
     name = fields.Char(required=True, translate=True)
     active = fields.Boolean(default=True)
+    state = fields.Selection(
+        [("draft", "Draft"), ("active", "Active")],
+        string="Status",
+        default="draft",
+        required=True,
+        copy=False,
+        help="A draft rule applies to nothing: no record needs its review, none of its fields is key, "
+        "until it is activated. Activate shows how many open records it would catch.",
+    )
     sequence = fields.Integer(default=10)
     model_id = fields.Many2one(
         "ir.model",
@@ -266,10 +279,10 @@ class CrmReviewRule(models.Model):
         for rule in self:
             self._check_condition_access(rule._get_domain(), rule.model)
 
-    @api.constrains("active", "step_ids")
+    @api.constrains("active", "state", "step_ids")
     def _check_active_has_steps(self):
         for rule in self:
-            if rule.active and not rule.step_ids:
+            if rule.active and rule.state == "active" and not rule.step_ids:
                 raise ValidationError(
                     self.env._(
                         "Rule %(rule)s has no step: add at least one step (who approves) before activating it.",
@@ -393,7 +406,7 @@ class CrmReviewRule(models.Model):
     def _rule_specs_cached(self, model_name, uid, company_id, company_ids, today, tz):
         # The fields the model's rules read are loaded with its rules, not at the first write of a record.
         self._rule_fields_cached(model_name)
-        rules = self.sudo().search([("model", "=", model_name)])
+        rules = self.sudo().search([("model", "=", model_name), ("state", "=", "active")])
         return tuple((rule.id, rule._get_record_domain()) for rule in rules)
 
     @api.model
@@ -496,7 +509,8 @@ class CrmReviewRule(models.Model):
                 )
             result.append(
                 RuleFields(
-                    active=rule.active,
+                    # A draft rule never reviewed anything: it reads and freezes nothing.
+                    active=rule.active and rule.state == "active",
                     company_id=rule.company_id.id or 0,
                     key_fields=frozenset(rule.key_field_ids.mapped("name")) or default_key_fields,
                     condition_fields=frozenset(condition_fields),
@@ -655,6 +669,107 @@ class CrmReviewRule(models.Model):
     def _review_field_labels(self, records, names):
         """Labels of the fields ``names`` of ``records``' model, in the user's language."""
         return ", ".join(records._fields[name].get_description(self.env)["string"] for name in names)
+
+    # ------------------------------------------------------------------
+    # Draft, then active: a new rule stops nothing until it is activated
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        if vals.get("state") == "draft":
+            self._check_may_go_back_to_draft()
+        return super().write(vals)
+
+    def _check_may_go_back_to_draft(self):
+        """A rule that has reviewed records stays in force: its reviews go on, archive it to stop it."""
+        used = self.env["crm.review"].sudo()._read_group([("rule_id", "in", self.ids)], ["rule_id"])
+        if used:
+            raise UserError(
+                self.env._(
+                    "Rule %(rule)s has already reviewed records: it cannot become a draft again. Archive it to "
+                    "stop it applying to new submissions, or duplicate it to prepare a new version.",
+                    rule=used[0][0].name,
+                )
+            )
+
+    def action_activate(self):
+        """Activate button: show what the rule would catch, and ask to confirm (``crm.review.rule.activate``)."""
+        self.ensure_one()
+        if not self.step_ids:
+            raise UserError(
+                self.env._(
+                    "Rule %(rule)s has no step: add at least one step (who approves) before activating it.",
+                    rule=self.name,
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Activate %(rule)s", rule=self.name),
+            "res_model": "crm.review.rule.activate",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_rule_id": self.id},
+        }
+
+    def action_draft(self):
+        """Back to draft (a rule activated by mistake, before it reviewed anything)."""
+        self.write({"state": "draft"})
+        return True
+
+    def _review_activation_impact(self, batch_size=500):
+        """What activating the rule would catch now, among the open records the user may read.
+
+        The records of the rule's model that are open (``_review_open_domain``),
+        that the user may read and that the rule's condition matches, planned by
+        the engine's own planner in a dry run (``crm.review._review_plan``, as
+        Simulate), in batches. Records the user cannot read are neither counted
+        nor named.
+        :return: dict with ``count`` (records caught), ``examples`` (a few of
+            them) and ``nobody`` (names of steps that would have nobody to ask),
+            or ``refusal`` (why the user cannot be shown the impact)
+        """
+        self.ensure_one()
+        Model = self.env[self.model]
+        if not Model.has_access("read"):
+            return {
+                "refusal": self.env._(
+                    "You cannot read %(model)s: what the rule would catch cannot be shown to you.",
+                    model=self.model_id.name,
+                )
+            }
+        try:
+            for text in [self.domain, *self.step_ids.filtered("domain").mapped("domain")]:
+                self._check_condition_access(self._parse_domain(text, self.model), self.model)
+        except (AccessError, ValidationError):
+            return {
+                "refusal": self.env._(
+                    "The conditions of this rule read fields you may not read: what it would catch cannot be "
+                    "shown to you."
+                )
+            }
+        domain = Model._review_open_domain() & self._review_switched_on_domain(self.model) & self._get_record_domain()
+        # The user's own search: records they cannot read are left out.
+        candidates = Model.search(domain, order="id")
+        Review = self.env["crm.review"]
+        count, examples, nobody = 0, Model, set()
+        has_salesperson = isinstance(Model._fields.get("user_id"), fields.Many2one) and (
+            Model._fields["user_id"].comodel_name == "res.users"
+        )
+        for batch in split_every(batch_size, candidates.ids, Model.browse):
+            # Planned as Simulate does: submitted by the record's salesperson, else by the user.
+            plan = {}
+            by_submitter = batch.grouped(lambda r: r.user_id) if has_salesperson else {self.env.user: batch}
+            for submitter, records in by_submitter.items():
+                plan.update(Review._review_plan(records, submitter or self.env.user, dry_run=True, rules=self))
+            for record in batch:
+                route = plan.get(record.id)
+                if not route:
+                    continue
+                count += 1
+                if len(examples) < ACTIVATION_EXAMPLES:
+                    examples |= record
+                nobody.update(step.spec.name for step in route if step.state != "skipped" and not step.reviewers)
+        return {"count": count, "examples": examples, "nobody": sorted(nobody)}
 
     def action_simulate(self):
         """Open the simulation wizard: which steps would apply to a record, and who reviews."""

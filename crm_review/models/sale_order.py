@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 
 
 class SaleOrder(models.Model):
@@ -100,6 +101,11 @@ class SaleOrder(models.Model):
                         status=orders[0]._review_status_text(),
                     )
                 )
+
+    @api.model
+    def _review_open_domain(self):
+        """Quotations: a confirmed or cancelled order is out of review."""
+        return super()._review_open_domain() & Domain("state", "in", ["draft", "sent"])
 
     def _review_resettable(self):
         """Orders not confirmed: once confirmed the review is over, and editing the order does not reopen it.

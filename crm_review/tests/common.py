@@ -39,6 +39,7 @@ class ReviewCommon(SaleCommon):
             .create(
                 {
                     "name": "Orders over 1000",
+                    "state": "active",
                     "model_id": cls.env["ir.model"]._get_id("sale.order"),
                     "domain": "[('amount_total', '>', 1000)]",
                     "step_ids": [

@@ -136,6 +136,7 @@ def sale_rule_vals(env, name, reference, steps):
     """A rule on sale orders whose customer reference is ``reference`` (demo rules never match it)."""
     return {
         "name": name,
+        "state": "active",
         "model_id": env["ir.model"]._get_id("sale.order"),
         "domain": repr([("client_order_ref", "=", reference)]),
         "step_ids": [Command.create(step) for step in steps],

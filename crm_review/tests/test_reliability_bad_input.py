@@ -61,6 +61,7 @@ class TestReliabilityBadInput(HttpCase):
         cls.rule = env["crm.review.rule"].create(
             {
                 "name": "Bad input rule",
+                "state": "active",
                 "model_id": cls.sale_model_id,
                 "domain": "[('client_order_ref', '=', 'bad')]",
                 "step_ids": [Command.create({"name": "Board", "user_ids": [Command.set(cls.reviewer.ids)]})],
@@ -141,6 +142,7 @@ class TestReliabilityBadInput(HttpCase):
         return dict(
             {
                 "name": "Bad rule",
+                "state": "active",
                 "model_id": self.sale_model_id,
                 "domain": "[]",
                 "step_ids": [Command.create({"name": "Boss", "user_ids": [Command.set(self.reviewer.ids)]})],
@@ -247,6 +249,7 @@ class TestReliabilityBadInput(HttpCase):
         return self.env["crm.review.rule"].create(
             {
                 "name": f"Rule {reference}",
+                "state": "active",
                 "model_id": self.sale_model_id,
                 "domain": repr([("client_order_ref", "=", reference)]),
                 "step_ids": [Command.create(dict({"name": f"Step {reference}"}, **step))],

@@ -171,6 +171,7 @@ class TestReviewCondition(TransactionCase):
     def test_rule_refuses_with_the_construct_named(self):
         rule_vals = {
             "name": "Escape",
+            "state": "active",
             "model_id": self.env["ir.model"]._get_id("sale.order"),
             "step_ids": [
                 Command.create({"name": "Boss", "user_ids": [Command.set(self.env.ref("base.user_admin").ids)]})

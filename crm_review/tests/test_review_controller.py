@@ -35,6 +35,7 @@ class TestReviewEmailLink(HttpCase):
         cls.env["crm.review.rule"].create(
             {
                 "name": "All orders",
+                "state": "active",
                 "model_id": cls.env["ir.model"]._get_id("sale.order"),
                 "step_ids": [
                     Command.create(

@@ -172,6 +172,7 @@ class TestReviewCorrectness(HttpCase, ReviewCommon):
         self.env["crm.review.rule"].create(
             {
                 "name": "Companies",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('is_company', '=', True)]",
                 "step_ids": [Command.create({"name": "Credit", "user_ids": [Command.set(self.reviewer.ids)]})],

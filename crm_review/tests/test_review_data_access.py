@@ -110,6 +110,7 @@ class TestReviewDataAccessRpc(HttpCase):
         self.env["crm.review.rule"].create(
             {
                 "name": "All orders",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("sale.order"),
                 "step_ids": [
                     Command.create({"name": "Boss", "approver_type": "users", "user_ids": [Command.set(reviewer.ids)]})

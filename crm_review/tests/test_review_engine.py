@@ -35,6 +35,7 @@ class TestReviewEngine(ReviewCommon):
         rule = self.env["crm.review.rule"].create(
             {
                 "name": "Companies",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('is_company', '=', True)]",
                 "step_ids": [Command.create({"name": "Credit", "user_ids": [Command.set(self.reviewer.ids)]})],
@@ -87,13 +88,27 @@ class TestReviewEngine(ReviewCommon):
     def test_a_rule_without_steps_cannot_be_active(self):
         with self.assertRaisesRegex(ValidationError, "has no step"):
             self.env["crm.review.rule"].create(
-                {"name": "Half-made", "model_id": self.env["ir.model"]._get_id("sale.order")}
+                {"name": "Half-made", "state": "active", "model_id": self.env["ir.model"]._get_id("sale.order")}
             )
-        draft = self.env["crm.review.rule"].create(
-            {"name": "Draft rule", "model_id": self.env["ir.model"]._get_id("sale.order"), "active": False}
+        archived = self.env["crm.review.rule"].create(
+            {
+                "name": "Archived rule",
+                "state": "active",
+                "model_id": self.env["ir.model"]._get_id("sale.order"),
+                "active": False,
+            }
         )
         with self.assertRaisesRegex(ValidationError, "has no step"):
-            draft.active = True
+            archived.active = True
+        # A draft may be saved half-made: it applies to nothing until activated, and Activate refuses it.
+        draft = self.env["crm.review.rule"].create(
+            {"name": "Draft rule", "model_id": self.env["ir.model"]._get_id("sale.order")}
+        )
+        self.assertEqual(draft.state, "draft")
+        with self.assertRaisesRegex(UserError, "has no step"):
+            draft.action_activate()
+        with self.assertRaisesRegex(ValidationError, "has no step"):
+            draft.state = "active"
 
     def test_group_step_keeps_to_the_record_company(self):
         other = self.env["res.company"].create({"name": "Review Co B"})
@@ -216,6 +231,7 @@ class TestReviewEngine(ReviewCommon):
             self.env["crm.review.rule"].create(
                 {
                     "name": "Company C orders",
+                    "state": "active",
                     "model_id": self.env["ir.model"]._get_id("sale.order"),
                     "company_id": other.id,
                     "step_ids": [Command.create({"name": "Boss", "user_ids": [Command.set(self.reviewer.ids)]})],
@@ -237,6 +253,7 @@ class TestReviewEngine(ReviewCommon):
             [
                 {
                     "name": f"Contacts {company.name}",
+                    "state": "active",
                     "model_id": partner_model,
                     "company_id": company.id,
                     "domain": "[('name', 'like', 'Shared')]",

@@ -13,6 +13,7 @@ class TestReviewPartner(ReviewCommon):
         cls.partner_rule = cls.env["crm.review.rule"].create(
             {
                 "name": "Companies",
+                "state": "active",
                 "model_id": cls.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('is_company', '=', True)]",
                 "key_field_ids": [Command.set(cls.env["ir.model.fields"]._get("res.partner", "vat").ids)],

@@ -328,6 +328,7 @@ class TestReviewSaleOrder(ReviewCommon):
         self.env["crm.review.rule"].create(
             {
                 "name": "Director for big orders",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("sale.order"),
                 "domain": "[('amount_total', '>', 10000)]",
                 "step_ids": [
@@ -413,6 +414,7 @@ class TestReviewSaleOrder(ReviewCommon):
         self.env["crm.review.rule"].create(
             {
                 "name": "New customers",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('is_company', '=', False)]",
                 "step_ids": [
@@ -435,6 +437,7 @@ class TestReviewSaleOrder(ReviewCommon):
         self.env["crm.review.rule"].create(
             {
                 "name": "All customers",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "step_ids": [
                     Command.create(
@@ -520,6 +523,7 @@ class TestReviewSaleOrder(ReviewCommon):
             .create(
                 {
                     "name": "Legal check",
+                    "state": "active",
                     "active": False,
                     "model_id": self.env["ir.model"]._get_id("sale.order"),
                     "domain": "[('amount_total', '>', 100)]",

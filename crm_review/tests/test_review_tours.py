@@ -20,6 +20,7 @@ class TestReviewTours(TourScreenshotsMixin, HttpCase):
         cls.env["crm.review.rule"].create(
             {
                 "name": "Orders over 1000",
+                "state": "active",
                 "model_id": cls.env["ir.model"]._get_id("sale.order"),
                 "domain": "[('amount_total', '>', 1000)]",
                 "step_ids": [
@@ -35,6 +36,7 @@ class TestReviewTours(TourScreenshotsMixin, HttpCase):
         cls.env["crm.review.rule"].create(
             {
                 "name": "Companies",
+                "state": "active",
                 "model_id": cls.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('is_company', '=', True)]",
                 "step_ids": [

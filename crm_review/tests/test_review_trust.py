@@ -12,6 +12,7 @@ class TestReviewConditions(ReviewCommon):
     def _rule_vals(self, domain):
         return {
             "name": "Hostile",
+            "state": "active",
             "model_id": self.env["ir.model"]._get_id("sale.order"),
             "domain": domain,
             "step_ids": [Command.create({"name": "Boss", "user_ids": [Command.set(self.reviewer.ids)]})],

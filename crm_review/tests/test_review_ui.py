@@ -98,6 +98,7 @@ class TestReviewListActions(HttpCase, ReviewCommon):
         self.env["crm.review.rule"].sudo().create(
             {
                 "name": "Companies",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('is_company', '=', True)]",
                 "step_ids": [
@@ -160,6 +161,7 @@ class TestReviewRuleEditor(ReviewCommon):
             .create(
                 {
                     "name": "Everything",
+                    "state": "active",
                     "model_id": self.env["ir.model"]._get_id("sale.order"),
                     "step_ids": [
                         Command.create({"name": "Manager", "approver_type": "users", "user_ids": self.reviewer.ids}),
@@ -336,14 +338,14 @@ class TestReviewUiTours(TourScreenshotsMixin, HttpCase, ReviewCommon):
 
 @tagged("post_install", "-at_install")
 class TestReviewRuleSettingsTour(HttpCase):
-    """A rule saved half-made would hold up every order: the settings refuse it."""
+    """A rule saved half-made is a draft: it holds up no order, and cannot be activated without steps."""
 
-    def test_rule_without_steps_cannot_be_saved(self):
+    def test_rule_without_steps_cannot_be_activated(self):
         self.start_tour("/odoo/settings", "crm_review_rule_without_steps_tour", login="admin")
         Rule = self.env["crm.review.rule"].with_context(active_test=False)
-        self.assertFalse(Rule.search([("name", "=", "Half-made rule")]), "Nothing was saved.")
+        self.assertEqual(Rule.search([("name", "=", "Half-made rule")]).state, "draft", "Saved as a draft.")
         self.assertFalse(
-            Rule.search([("active", "=", True), ("step_ids", "=", False)]),
+            Rule.search([("active", "=", True), ("state", "=", "active"), ("step_ids", "=", False)]),
             "No active rule without steps can stop the company's orders.",
         )
 
@@ -435,6 +437,7 @@ class TestReviewInbox(HttpCase, ReviewCommon):
         self.env["crm.review.rule"].sudo().create(
             {
                 "name": "Companies",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('is_company', '=', True)]",
                 "step_ids": [
@@ -545,6 +548,7 @@ class TestMySubmissions(ReviewCommon):
         self.env["crm.review.rule"].sudo().create(
             {
                 "name": "Companies",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('is_company', '=', True)]",
                 "step_ids": [

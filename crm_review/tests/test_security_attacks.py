@@ -121,6 +121,7 @@ class TestSecurityAttacks(HttpCase):
         cls.rule = env["crm.review.rule"].create(
             {
                 "name": "Attack: two steps",
+                "state": "active",
                 "model_id": cls.sale_model_id,
                 "domain": "[('client_order_ref', '=', 'two steps')]",
                 "step_ids": [
@@ -134,6 +135,7 @@ class TestSecurityAttacks(HttpCase):
         cls.rule_all = env["crm.review.rule"].create(
             {
                 "name": "Attack: everyone",
+                "state": "active",
                 "model_id": cls.sale_model_id,
                 "domain": "[('client_order_ref', '=', 'all')]",
                 "step_ids": [
@@ -329,6 +331,7 @@ class TestSecurityAttacks(HttpCase):
     def _rule_vals(self, domain):
         return {
             "name": "Hostile rule",
+            "state": "active",
             "model_id": self.sale_model_id,
             "domain": domain,
             "step_ids": [Command.create({"name": "Boss", "user_ids": [Command.set(self.reviewer.ids)]})],
@@ -618,6 +621,7 @@ class TestSecurityAttacks(HttpCase):
         self.env["crm.review.rule"].create(
             {
                 "name": "Attack: customers",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('ref', '=', 'rights')]",
                 "step_ids": [Command.create({"name": "Credit", "user_ids": [Command.set(self.reviewer.ids)]})],
@@ -643,6 +647,7 @@ class TestSecurityAttacks(HttpCase):
         self.env["crm.review.rule"].create(
             {
                 "name": "Attack: shared contacts",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('ref', '=', 'shared')]",
                 "step_ids": [Command.create({"name": "Contacts", "user_ids": [Command.set(self.reviewer.ids)]})],

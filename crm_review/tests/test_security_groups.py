@@ -62,6 +62,7 @@ class TestReviewSecurityGroups(TransactionCase):
     def test_only_review_manager_creates_rules(self):
         values = {
             "name": "Large orders",
+            "state": "active",
             "model_id": self.env["ir.model"]._get_id("sale.order"),
             "domain": "[('amount_total', '>', 50000)]",
             "step_ids": [Command.create({"name": "Director", "user_ids": [Command.set(self.review_manager.ids)]})],

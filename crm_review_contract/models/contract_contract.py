@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
@@ -10,6 +10,12 @@ class ContractContract(models.Model):
     _review_default_key_fields = ("contract_line_ids", "partner_id", "pricelist_id", "line_recurrence")
     # A contract invoices for as long as it runs, so its review never ends: the mixin's
     # ``_review_resettable`` (every record) stands, and a change after approval needs a new one.
+
+    @api.model
+    def _review_open_domain(self):
+        """Running contracts: one that has ended invoices no more."""
+        today = fields.Date.context_today(self)
+        return super()._review_open_domain() & (Domain("date_end", "=", False) | Domain("date_end", ">=", today))
 
     def _get_contracts_to_invoice_domain(self, date_ref=None):
         """The invoicing cron and the manual wizard skip contracts awaiting approval."""

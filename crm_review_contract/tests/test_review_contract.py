@@ -24,6 +24,7 @@ class TestReviewContract(ReviewCommon):
         cls.contract_rule = cls.env["crm.review.rule"].create(
             {
                 "name": "All contracts",
+                "state": "active",
                 "model_id": cls.env["ir.model"]._get_id("contract.contract"),
                 "step_ids": [
                     Command.create(

@@ -15,6 +15,7 @@ class TestReviewContractTour(HttpCase):
         self.env["crm.review.rule"].create(
             {
                 "name": "Contracts",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("contract.contract"),
                 "step_ids": [
                     Command.create({"name": "Legal", "approver_type": "users", "user_ids": [Command.set(reviewer.ids)]})
@@ -41,6 +42,7 @@ class TestReviewContractTour(HttpCase):
         self.env["crm.review.rule"].create(
             {
                 "name": "Customer contracts",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("contract.contract"),
                 "domain": "[('contract_type', '=', 'sale')]",
                 "step_ids": [Command.create({"name": "Legal", "approver_type": "users", "user_ids": reviewer.ids})],

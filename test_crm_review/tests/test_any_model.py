@@ -15,6 +15,7 @@ class TestAnyModel(ReviewCommon):
         cls.doc_rule = cls.env["crm.review.rule"].create(
             {
                 "name": "Big documents",
+                "state": "active",
                 "model_id": cls.env["ir.model"]._get_id("crm.review.test.document"),
                 "domain": "[('amount', '>', 100)]",
                 "step_ids": [

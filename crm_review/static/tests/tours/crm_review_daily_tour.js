@@ -33,12 +33,24 @@ registry.category("web_tour.tours").add("crm_review_rule_without_steps_tour", {
             run: "click",
         },
         {
-            content: "Save without any step",
+            content: "A new rule is a draft: it stops nothing yet",
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Draft)",
+        },
+        {
+            content: "Save without any step: a draft may be half-made",
             trigger: ".o_form_view .o_form_button_save",
             run: "click",
         },
         {
-            content: "The user is told that a step is missing",
+            trigger: ".o_form_view .o_form_saved, .o_form_view .o_form_status_indicator:not(:has(.o_form_button_save))",
+        },
+        {
+            content: "Activate it",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_activate]",
+            run: "click",
+        },
+        {
+            content: "Activating is refused: a step is missing",
             trigger: ".modal:contains(Rule Half-made rule has no step: add at least one step)",
         },
         {
@@ -46,28 +58,17 @@ registry.category("web_tour.tours").add("crm_review_rule_without_steps_tour", {
             run: "click",
         },
         {
-            content: "The rule is still a draft on screen",
-            trigger: "body:not(:has(.modal)) .o_form_view .o_form_status_indicator .o_form_button_save",
+            content: "The rule is still a draft",
+            trigger: "body:not(:has(.modal)) .o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Draft)",
         },
         {
-            content: "Leave the form through the breadcrumb",
+            content: "Back to the rules",
             trigger: ".o_breadcrumb li.o_back_button a:contains(Review Rules)",
             run: "click",
         },
         {
-            content: "Leaving is refused for the same reason, and offers to discard",
-            trigger: ".modal:contains(has no step):has(.modal-footer button:contains(Discard))",
-        },
-        {
-            trigger: ".modal .modal-footer button:contains(Discard)",
-            run: "click",
-        },
-        {
-            content: "Back on the rules, without the half-made rule",
-            trigger: ".o_last_breadcrumb_item:contains(Review Rules)",
-        },
-        {
-            trigger: ".o_action_manager:not(:has(.o_form_view)) .o_list_view:has(.o_data_row):not(:has(.o_data_row:contains(Half-made rule)))",
+            content: "The half-made rule is listed as a draft",
+            trigger: ".o_list_view .o_data_row:contains(Half-made rule) .o_field_widget[name=state]:contains(Draft)",
         },
     ],
 });
