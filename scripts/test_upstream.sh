@@ -6,7 +6,7 @@
 #   2. on each reviewed model (res.partner, sale.order, contract.contract): two active
 #      rules whose conditions match no record of the tests, one with explicit key fields
 #      (editable computed fields among them), one with the model's default key fields,
-#      both with steps; and an INACTIVE rule that matches every record;
+#      both with steps; and an ARCHIVED and a DRAFT rule that match every record;
 #   3. the upstream test classes below, with Odoo's test runner, once every addon is
 #      loaded. Zero failures and no error logged.
 # Logs in var/test/upstream-*.log.
@@ -205,6 +205,7 @@ for model, (condition, step_condition, key_fields) in setup.items():
         [
             {
                 "name": f"Upstream: {model}, explicit key fields",
+                "state": "active",
                 "model_id": model_id,
                 "domain": repr(condition),
                 "key_field_ids": field_ids(model, key_fields),
@@ -213,6 +214,7 @@ for model, (condition, step_condition, key_fields) in setup.items():
             },
             {
                 "name": f"Upstream: {model}, default key fields",
+                "state": "active",
                 "model_id": model_id,
                 "domain": repr(condition),
                 "company_id": env.ref("base.main_company").id,
@@ -220,9 +222,18 @@ for model, (condition, step_condition, key_fields) in setup.items():
             },
             {
                 "name": f"Upstream: {model}, inactive, every record",
+                "state": "active",
                 "model_id": model_id,
                 "domain": "[]",
                 "active": False,
+                "key_field_ids": field_ids(model, key_fields),
+                "block_sending": model == "sale.order",
+                "step_ids": steps(model, step_condition),
+            },
+            {
+                "name": f"Upstream: {model}, draft, every record",
+                "model_id": model_id,
+                "domain": "[]",
                 "key_field_ids": field_ids(model, key_fields),
                 "block_sending": model == "sale.order",
                 "step_ids": steps(model, step_condition),
@@ -231,10 +242,11 @@ for model, (condition, step_condition, key_fields) in setup.items():
     )
 env.cr.commit()
 rules = Rule.with_context(active_test=False).search([])
-print("RULES", len(rules), "active", len(rules.filtered("active")))
+in_force = rules.filtered(lambda rule: rule.active and rule.state == "active")
+print("RULES", len(rules), "in force", len(in_force), "draft", len(rules.filtered(lambda rule: rule.state == "draft")))
 PY
-    if grep -q "^RULES 9 active 6$" "$LOGS/upstream-rules.log"; then
-        echo "rules: 2 active rules that match no record and 1 inactive rule for every record, on each of 3 models"
+    if grep -q "^RULES 12 in force 6 draft 3$" "$LOGS/upstream-rules.log"; then
+        echo "rules: 2 active rules that match no record, 1 archived and 1 draft rule for every record, on each of 3 models"
     else
         fail "creating the review rules on $DB" "$LOGS/upstream-rules.log"
         return 1

@@ -184,6 +184,7 @@ both = [users["http_alice"].id, users["http_bob"].id]
 rules = {
     mode: env["crm.review.rule"].create({
         "name": f"HTTP race {mode}",
+        "state": "active",
         "model_id": env["ir.model"]._get_id("sale.order"),
         "domain": repr([("client_order_ref", "=", f"http race {mode}")]),
         "step_ids": [Command.create({"name": f"Board {mode}", "approval_mode": mode, "user_ids": [Command.set(both)]})],
