@@ -22,3 +22,4 @@ from . import test_reliability_bad_input
 from . import test_translations
 from . import test_review_condition
 from . import test_review_correctness
+from . import test_review_language

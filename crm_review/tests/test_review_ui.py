@@ -478,7 +478,9 @@ class TestReviewInbox(HttpCase, ReviewCommon):
         root = etree.fromstring(arch["arch"])
         self.assertEqual((root.get("action"), root.get("type")), ("action_open_record", "object"))
         columns = {node.get("name") for node in root.xpath("./field[not(@column_invisible)]")}
-        self.assertLessEqual({"res_name", "partner_id", "amount", "submitter_id", "name", "pending_since"}, columns)
+        self.assertLessEqual(
+            {"res_name", "partner_id", "amount", "submitter_id", "step_label", "pending_since"}, columns
+        )
         self.assertFalse({"done_by_id", "done_date", "reason_id", "note"} & columns, "Always empty while pending.")
         self.assertEqual(root.xpath("./button/@name"), ["action_approve", "action_reject"])
 
