@@ -103,9 +103,10 @@ class CrmReviewReport(models.Model):
                         r.position DESC, r.id DESC))[1] AS step_id,
                     (ARRAY_AGG(r.done_by_id ORDER BY r.done_date DESC NULLS LAST, r.id DESC))[1] AS reviewer_id,
                     MAX(r.reason_id) FILTER (WHERE r.state = 'rejected') AS reason_id,
-                    -- whole seconds, as the decision dates are: a decision in the
-                    -- second of its submission must not give a negative cycle time
-                    DATE_TRUNC('second', MIN(r.create_date)) AS submitted_on,
+                    -- when its first step opened: the time of the submission, in whole
+                    -- seconds as the decision dates are (a submission whose steps were all
+                    -- skipped never waited: when its lines were written)
+                    COALESCE(MIN(r.pending_since), DATE_TRUNC('second', MIN(r.create_date))) AS submitted_on,
                     MAX(r.done_date) AS decided_on,
                     BOOL_OR(r.state = 'pending'
                         AND (r.reminder_count > 0 OR r.next_reminder_at <= NOW() AT TIME ZONE 'UTC')) AS overdue

@@ -23,3 +23,4 @@ from . import test_translations
 from . import test_review_condition
 from . import test_review_correctness
 from . import test_review_language
+from . import test_review_history
