@@ -645,10 +645,8 @@ class CrmReviewRule(models.Model):
             opened = now - timedelta(hours=hours_ago)
             durations = iter(step_hours)
             for line in lines.filtered(lambda line, last=last: line.submission == last and line.pending_since):
-                shift = opened - line.pending_since
+                # Reminders keep their date (one delay after the install): a new demo sends none at once.
                 vals = {"pending_since": opened}
-                if line.next_reminder_at:
-                    vals["next_reminder_at"] = line.next_reminder_at + shift
                 if line.done_date:
                     hours = next(durations)
                     opened += timedelta(hours=hours)
