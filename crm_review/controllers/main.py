@@ -39,6 +39,7 @@ class CrmReviewController(http.Controller):
         # and a step is read by someone else than whoever opened it.
         values["step"] = line.with_context(lang=request.env.lang)._review_step_name()
         values["since"] = format_datetime(request.env, line.pending_since, tz=request.env.user.tz or "UTC")
+        values.update(self._review_link_summary(line, record))
         if request.httprequest.method != "POST":
             values["message"] = self._review_link_refusal(record, line)
             values["can_approve"] = not values["message"]
@@ -88,12 +89,27 @@ class CrmReviewController(http.Controller):
             return None, request.env._("This review no longer exists: its record was deleted.")
         return line, None
 
+    def _review_link_summary(self, line, record):
+        """What the email shows of the record (customer, amount), as far as the user may read it."""
+        # The user's rights, in the record's company: the inbox's columns of the step.
+        summary = line.with_env(record.env)
+        partner_field, amount_field = summary._review_summary_fields(record)
+        values = {}
+        customer = summary.partner_id
+        # A customer under review is its own customer: the page names it already.
+        if partner_field != "id" and customer and customer.has_access("read"):
+            values["customer"] = customer.display_name
+        if amount_field and summary.currency_id:
+            values.update(amount=summary.amount, currency=summary.currency_id)
+        return values
+
     def _review_link_refusal(self, record, line, lock=False):
         """Why the user cannot approve the step of the link now; None when they can."""
         chain = record._review_lines(lock=lock)
         pending = next((current for current in chain if current.state == "pending"), None)
         if pending != line:
-            names = {"step": line.name, "record": line.res_name, "user": line.done_by_id.name}
+            step = line.with_context(lang=request.env.lang)._review_step_name()
+            names = {"step": step, "record": line.res_name, "user": line.done_by_id.name}
             if line.state == "approved":
                 return request.env._("Step %(step)s of %(record)s was already approved by %(user)s.", **names)
             if line.state == "rejected":

@@ -67,7 +67,13 @@ class CrmReview(models.Model):
     res_name = fields.Char("Document", readonly=True, help="Name of the record when it was submitted.")
     rule_id = fields.Many2one("crm.review.rule", readonly=True, ondelete="set null", index="btree_not_null")
     step_id = fields.Many2one("crm.review.step", "Rule step", readonly=True, ondelete="set null")
-    name = fields.Char("Step", required=True, readonly=True)
+    name = fields.Char("Step name", required=True, readonly=True, help="The step's name when the record was submitted.")
+    step_label = fields.Char(
+        "Step",
+        compute="_compute_step_label",
+        search="_search_step_label",
+        help="The step's name in the reader's language (as submitted when the rule's step was deleted).",
+    )
     position = fields.Integer(readonly=True, help="Order of the step in the review.")
     submission = fields.Integer(readonly=True, help="Number of the submission that created the line.")
     is_current = fields.Boolean(
@@ -282,6 +288,27 @@ class CrmReview(models.Model):
                 if amount_field:
                     line.amount = record[amount_field]
                     line.currency_id = record[currency_field]
+
+    @api.depends("name", "step_id.name")
+    @api.depends_context("lang")
+    def _compute_step_label(self):
+        # The user reads the lines, hence their steps' names, whatever the step's company: one read for all.
+        steps = self.sudo().step_id
+        steps.fetch(["name"])
+        names = {step.id: step.name for step in steps}
+        for line in self:
+            line.step_label = names.get(line.step_id.id) or line.name
+
+    def _search_step_label(self, operator, value):
+        # Lines whose step is named so in the reader's language, or (step deleted) whose name as submitted is.
+        # Only names are compared: sudo() finds the steps of every company, the lines stay the user's.
+        steps = self.env["crm.review.step"].sudo()._search([("name", operator, value)])
+        return Domain("step_id", "in", steps) | (Domain("step_id", "=", False) & Domain("name", operator, value))
+
+    @api.depends("step_label")
+    def _compute_display_name(self):
+        for line in self:
+            line.display_name = line.step_label
 
     @api.depends("state", "waiting_reviewer_ids", "acted_by_ids")
     @api.depends_context("uid")

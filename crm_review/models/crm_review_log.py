@@ -28,8 +28,9 @@ class CrmReviewLog(models.Model):
     res_model = fields.Char("Model", required=True, readonly=True, index=True)
     res_id = fields.Many2oneReference("Record", model_field="res_model", required=True, readonly=True, index=True)
     res_name = fields.Char("Document", readonly=True)
-    review_id = fields.Many2one("crm.review", "Step", readonly=True, ondelete="cascade")
-    step_name = fields.Char("Step name", readonly=True)
+    review_id = fields.Many2one("crm.review", "Review step", readonly=True, ondelete="cascade")
+    step_name = fields.Char("Step name", readonly=True, help="The step's name when the event was logged.")
+    step_label = fields.Char("Step", compute="_compute_step_label", help="The step's name in the reader's language.")
     rule_id = fields.Many2one("crm.review.rule", readonly=True, ondelete="set null")
     action = fields.Selection(LOG_ACTIONS, required=True, readonly=True)
     user_id = fields.Many2one("res.users", "By", required=True, readonly=True, default=lambda self: self.env.user)
@@ -52,6 +53,15 @@ class CrmReviewLog(models.Model):
     def _check_access(self, operation):
         """Reading a row by id needs read access to its record, as searching does."""
         return self.env["crm.review"]._review_record_access(self, operation, super()._check_access(operation))
+
+    @api.depends("step_name", "review_id.step_label")
+    @api.depends_context("lang")
+    def _compute_step_label(self):
+        # The user reads the rows, hence the steps they are about: one read for all.
+        lines = self.sudo().review_id
+        labels = {line.id: line.step_label for line in lines}
+        for row in self:
+            row.step_label = labels.get(row.review_id.id) or row.step_name
 
     @api.model
     def _entry(

@@ -27,7 +27,15 @@ class CrmReviewReport(models.Model):
     team_id = fields.Many2one("crm.team", "Sales team", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     submitter_id = fields.Many2one("res.users", "Submitted by", readonly=True)
-    step_name = fields.Char("Step", readonly=True, help="The step that rejected the record, or the one it waits for.")
+    step_name = fields.Char(
+        "Step name", readonly=True, help="The step that rejected the record, or the one it waits for, as submitted."
+    )
+    step_id = fields.Many2one("crm.review.step", "Rule step", readonly=True)
+    step_label = fields.Char(
+        "Step",
+        compute="_compute_step_label",
+        help="The step that rejected the record, or the one it waits for, in the reader's language.",
+    )
     reviewer_id = fields.Many2one("res.users", readonly=True, help="Who took the last decision.")
     reason_id = fields.Many2one("crm.review.reason", "Rejection reason", readonly=True)
     submitted_on = fields.Datetime(readonly=True)
@@ -56,6 +64,16 @@ class CrmReviewReport(models.Model):
         """Reading a row by id needs read access to its record, as searching does."""
         return self.env["crm.review"]._review_record_access(self, operation, super()._check_access(operation))
 
+    @api.depends("step_name", "step_id.name")
+    @api.depends_context("lang")
+    def _compute_step_label(self):
+        # A name the row already shows (as submitted), in the reader's language: one read for all.
+        steps = self.sudo().step_id
+        steps.fetch(["name"])
+        names = {step.id: step.name for step in steps}
+        for row in self:
+            row.step_label = names.get(row.step_id.id) or row.step_name
+
     def _query(self):
         # The lines of one submission share (res_model, res_id, submission); the
         # outcome is the worst state among them, the step the one that rejects
@@ -81,11 +99,14 @@ class CrmReviewReport(models.Model):
                     END AS state,
                     (ARRAY_AGG(r.name ORDER BY r.state = 'rejected' DESC, r.state = 'pending' DESC,
                         r.position DESC, r.id DESC))[1] AS step_name,
+                    (ARRAY_AGG(r.step_id ORDER BY r.state = 'rejected' DESC, r.state = 'pending' DESC,
+                        r.position DESC, r.id DESC))[1] AS step_id,
                     (ARRAY_AGG(r.done_by_id ORDER BY r.done_date DESC NULLS LAST, r.id DESC))[1] AS reviewer_id,
                     MAX(r.reason_id) FILTER (WHERE r.state = 'rejected') AS reason_id,
-                    -- whole seconds, as the decision dates are: a decision in the
-                    -- second of its submission must not give a negative cycle time
-                    DATE_TRUNC('second', MIN(r.create_date)) AS submitted_on,
+                    -- when its first step opened: the time of the submission, in whole
+                    -- seconds as the decision dates are (a submission whose steps were all
+                    -- skipped never waited: when its lines were written)
+                    COALESCE(MIN(r.pending_since), DATE_TRUNC('second', MIN(r.create_date))) AS submitted_on,
                     MAX(r.done_date) AS decided_on,
                     BOOL_OR(r.state = 'pending'
                         AND (r.reminder_count > 0 OR r.next_reminder_at <= NOW() AT TIME ZONE 'UTC')) AS overdue
@@ -94,7 +115,7 @@ class CrmReviewReport(models.Model):
             )
             SELECT
                 s.id, s.res_model, s.res_id, s.submission, s.res_name, s.rule_id, s.team_id, s.company_id,
-                s.submitter_id, s.state, s.step_name, s.reviewer_id, s.reason_id, s.submitted_on,
+                s.submitter_id, s.state, s.step_name, s.step_id, s.reviewer_id, s.reason_id, s.submitted_on,
                 CASE WHEN s.state IN ('approved', 'rejected') THEN s.decided_on END AS decided_on,
                 1 AS submission_count,
                 CASE WHEN s.state = 'approved' THEN 1 ELSE 0 END AS approved_count,

@@ -1,4 +1,5 @@
 from collections import defaultdict
+from datetime import timedelta
 from typing import NamedTuple
 
 from odoo import api, fields, models, tools
@@ -785,7 +786,7 @@ class CrmReviewRule(models.Model):
 
     @api.model
     def _demo_run_reviews(self):
-        """Demo data: walk demo records through every review state."""
+        """Demo data: walk demo records through every review state, then spread them over the past days."""
         demo_user = self.env.ref("base.user_demo", raise_if_not_found=False)
         if not demo_user:
             return
@@ -794,19 +795,58 @@ class CrmReviewRule(models.Model):
         as_demo, as_admin = self.with_user(demo_user).env, self.with_user(admin).env
         companies = ref("crm_review.demo_rule_companies")._applicable_to(self.env["res.partner"].search([]))
         partners = next(iter(companies.values()), self.env["res.partner"])
+        history = []
         if partners:
             partners.with_env(as_demo).action_review_submit()
             rejected, pending = partners[:1], partners[1:2]
-            (partners - rejected - pending).with_env(as_admin).action_review_approve()
+            approved_partners = partners - rejected - pending
+            approved_partners.with_env(as_admin).action_review_approve()
             rejected.with_env(as_admin)._review_reject(ref("crm_review.reason_incomplete"), "Tax ID is missing.")
+            # Submitted from six days ago to yesterday; a credit check takes hours to a day and a half.
+            history += [(rejected, 120, [30]), (pending, 20, [])]
+            history += [(partner, 144 - 10 * i, [3 + 23 * (i % 2)]) for i, partner in enumerate(approved_partners)]
         pending = ref("crm_review.demo_order_pending").with_env(as_demo)
         approved = ref("crm_review.demo_order_approved").with_env(as_demo)
         rejected = ref("crm_review.demo_order_rejected").with_env(as_demo)
-        (pending | approved | rejected).action_review_submit()
-        approved.with_env(as_admin).action_review_approve()
-        approved.with_env(as_admin).with_context(crm_review_no_wizard=True).action_review_approve(
+        changed = ref("crm_review.demo_order_changed").with_env(as_demo)
+        (pending | approved | rejected | changed).action_review_submit()
+        (approved | changed).with_env(as_admin).action_review_approve()
+        (approved | changed).with_env(as_admin).with_context(crm_review_no_wizard=True).action_review_approve(
             comment="Margin checked."
         )
         rejected.with_env(as_admin)._review_reject(
             ref("crm_review.reason_wrong_data"), "The discount is not in the price list.", send_back="submitter"
         )
+        # Approved, then the customer asked for more: a new review is needed (to submit again).
+        line = changed.order_line[:1]
+        line.write({"product_uom_qty": line.product_uom_qty + 5, "price_unit": line.price_unit})
+        history += [(pending, 28, []), (approved, 96, [5, 20]), (rejected, 72, [9]), (changed, 192, [26, 4])]
+        self._demo_spread_history(history)
+
+    @api.model
+    def _demo_spread_history(self, history):
+        """Demo data: date the demo reviews back, as if they had been submitted and decided in the past days.
+
+        The engine dates every step with the time it opens and is decided: in a demo, all at install.
+        Once they are decided, this moves each record's last submission into the past, so the review
+        analysis shows cycle times and the lists show how long steps wait. Demo data only: the review
+        history of real records is never rewritten.
+
+        :param history: [(record or its xmlid, hours ago it was submitted, hours each decided step took)]
+        """
+        now = fields.Datetime.now()
+        Review = self.env["crm.review"].sudo()
+        for record, hours_ago, step_hours in history:
+            record = self.env.ref(record) if isinstance(record, str) else record
+            lines = Review.search([("res_model", "=", record._name), ("res_id", "=", record.id)])
+            last = max(lines.mapped("submission"), default=0)
+            opened = now - timedelta(hours=hours_ago)
+            durations = iter(step_hours)
+            for line in lines.filtered(lambda line, last=last: line.submission == last and line.pending_since):
+                # Reminders keep their date (one delay after the install): a new demo sends none at once.
+                vals = {"pending_since": opened}
+                if line.done_date:
+                    hours = next(durations)
+                    opened += timedelta(hours=hours)
+                    vals.update(done_date=opened, duration_hours=hours)
+                line.write(vals)

@@ -23,3 +23,5 @@ from . import test_translations
 from . import test_review_condition
 from . import test_review_correctness
 from . import test_review_onboarding
+from . import test_review_language
+from . import test_review_history

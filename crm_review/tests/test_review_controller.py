@@ -229,3 +229,52 @@ class TestReviewEmailLink(HttpCase):
         response = self.url_open(self._link())
         self.assertIn("03/03/2026 06:30:00", response.text)
         self.assertNotIn("22:30", response.text)
+
+    def _page_values(self, response):
+        """{label: text} of the page's description list."""
+        pairs = re.findall(r"<dt[^>]*>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", response.text, re.S)
+        return {label.strip(): re.sub(r"<[^>]+>", "", value).replace("\xa0", " ").strip() for label, value in pairs}
+
+    def test_page_shows_the_customer_and_the_amount_in_the_orders_currency(self):
+        # As the email does: the customer, and the amount in the order's currency (not the company's).
+        euro = self.env.ref("base.EUR")
+        euro.active = True
+        pricelist = self.env["product.pricelist"].create({"name": "Euro", "currency_id": euro.id})
+        product = self.env["product.product"].create({"name": "Link Product"})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.order.partner_id.id,
+                "user_id": self.salesman.id,
+                "pricelist_id": pricelist.id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "price_unit": 1234.5, "tax_ids": [Command.clear()]})
+                ],
+            }
+        )
+        self.assertEqual((order.currency_id, order.amount_total), (euro, 1234.5))
+        order.with_user(self.salesman).action_review_submit()
+        line = order.review_ids.filtered(lambda line: line.state == "pending")
+        self.authenticate("link_reviewer", "link_reviewer")
+        values = self._page_values(self.url_open(line._review_approve_link(self.reviewer)))
+        self.assertEqual(values["Customer"], "Link Customer")
+        self.assertEqual(values["Amount"], "1,234.50 €")
+        self.assertEqual(values["Step"], "Boss")
+        # A customer under review is the record itself, and has no amount.
+        self.env["crm.review.rule"].create(
+            {
+                "name": "Companies",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "domain": "[('is_company', '=', True)]",
+                "step_ids": [
+                    Command.create({"name": "Credit", "approver_type": "users", "user_ids": self.reviewer.ids})
+                ],
+            }
+        )
+        partner = self.env["res.partner"].create({"name": "Link Company", "is_company": True})
+        partner.action_review_submit()
+        line = partner.review_ids.filtered(lambda line: line.state == "pending")
+        values = self._page_values(self.url_open(line._review_approve_link(self.reviewer)))
+        self.assertEqual(values["Record"], "Link Company")
+        self.assertEqual(values["Step"], "Credit")
+        self.assertNotIn("Customer", values)
+        self.assertNotIn("Amount", values)
