@@ -263,6 +263,7 @@ class TestReviewEmailLink(HttpCase):
         self.env["crm.review.rule"].create(
             {
                 "name": "Companies",
+                "state": "active",
                 "model_id": self.env["ir.model"]._get_id("res.partner"),
                 "domain": "[('is_company', '=', True)]",
                 "step_ids": [
