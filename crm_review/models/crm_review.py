@@ -489,10 +489,17 @@ class CrmReview(models.Model):
             admins = admins.filtered(lambda u: company in u.company_ids)
         return admins - exclude if exclude else admins
 
-    def _review_step_name(self):
-        """Name of the step in the reader's language (the rule's step while it exists)."""
+    def _review_step_spec(self):
+        """The cached StepSpec of this line's step, in the reader's language (None once the step is gone)."""
         self.ensure_one()
-        return self.step_id.name or self.name
+        return self.env["crm.review.rule"]._step_spec(self.rule_id.id, self.step_id.id)
+
+    def _review_step_name(self):
+        """Name of the step in the reader's language (the rule's step while it exists), from the cached
+        step specs: no read of the step."""
+        self.ensure_one()
+        spec = self._review_step_spec()
+        return spec.name if spec else self.name
 
     def _review_rejection_summary(self):
         """HTML sentence of this rejected line: step, reviewer, reason, how to fix it, comment (escaped)."""
@@ -1056,15 +1063,16 @@ class CrmReview(models.Model):
             return
         field = "action_approved_id" if outcome == "approved" else "action_rejected_id"
         targets = defaultdict(set)
-        state_of = {record.id: record.review_state for record in records}
+        record_ids = set(records.ids)
         Rule = self.env["crm.review.rule"]
-        for line in self.filtered(lambda line: line.res_id in state_of):
-            if line.step_id[field]:
-                targets[line.step_id[field]].add(line.res_id)
-            rule_done = outcome == "rejected" or state_of[line.res_id] == "approved"
+        for line in self.filtered(lambda line: line.res_id in record_ids):
+            # The step's action comes with its cached spec, as the rule's with its settings.
+            spec = line._review_step_spec()
+            if spec and getattr(spec, field):
+                targets[self.env["ir.actions.server"].browse(getattr(spec, field))].add(line.res_id)
             # The rule's actions come with its cached settings: no read of the rule per decision.
             rule_action_id = getattr(Rule._rule_info(line.rule_id.id), field)
-            if rule_action_id and rule_done:
+            if rule_action_id and (outcome == "rejected" or records.browse(line.res_id).review_state == "approved"):
                 targets[self.env["ir.actions.server"].browse(rule_action_id)].add(line.res_id)
         # As the deciding user, not the superuser (the lines are read in sudo): Odoo checks that they may
         # run it (in its groups, else with write access to the records) and its code runs with their rights.
@@ -1288,7 +1296,8 @@ class CrmReview(models.Model):
             for user in waiting:
                 new_steps[user].append(line.id)
             # A large group finds the step in its To Review list and digest: no to-do per member.
-            limit = line.step_id.todo_limit
+            spec = line._review_step_spec()
+            limit = spec.todo_limit if spec else line.step_id.todo_limit
             if not limit or len(waiting) <= limit:
                 assignments.append((line.res_model, line.res_id, waiting, line))
 

@@ -123,9 +123,8 @@ class CrmReviewMixin(models.AbstractModel):
         in_review = self.filtered("review_state")
         lines = in_review._review_lines() if in_review.ids else self.env["crm.review"].sudo()
         by_record = lines.grouped("res_id")
-        # Names of every reviewer and step of the batch in one read each (labels below).
+        # Names of every reviewer of the batch in one read (labels below); step names are cached specs.
         lines.reviewer_ids.fetch(["name"])
-        lines.step_id.fetch(["name"])
         substituted = user._review_substituted_users()
         for record in self:
             chain = by_record.get(record.id, lines.browse())
