@@ -379,13 +379,24 @@ class CrmReview(models.Model):
 
     @api.model
     def _review_check_ids(self, records):
-        """Refuse ids that are not those of existing records (RPC callers may send anything)."""
+        """Refuse ids that cannot be those of records (RPC callers may send anything), before any query."""
         if not all(
             isinstance(record_id, int) and not isinstance(record_id, bool) and 0 < record_id < 2**31
             for record_id in records._ids
         ):
             raise UserError(self.env._("Invalid record ids: %(ids)s", ids=", ".join(map(repr, records._ids[:10]))))
-        missing = records - records.exists()
+
+    @api.model
+    def _review_check_exist(self, records, chain=None):
+        """Refuse records that do not exist (deleted meanwhile, or ids made up by an RPC caller).
+
+        :param chain: current lines of ``records`` read under lock: a record that has some exists
+            (its lines are deleted with it), so only the others are looked up.
+        """
+        if chain is not None:
+            with_lines = set(chain.mapped("res_id"))
+            records = records.browse([record_id for record_id in records.ids if record_id not in with_lines])
+        missing = records - records.exists() if records else records
         if missing:
             raise UserError(
                 self.env._(

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 
 # Only ``_review_write_state`` holds this object; no RPC call can put it in a context.
@@ -326,10 +326,15 @@ class CrmReviewMixin(models.AbstractModel):
             return True
         Review = self.env["crm.review"]
         Review._review_check_ids(self)
-        self._review_check_may("submit")
-        for record in self:
-            if record.review_state == "pending":
-                raise UserError(self.env._("%(record)s is already under review.", record=record.display_name))
+        try:
+            self._review_check_may("submit")
+            pending = self.filtered(lambda record: record.review_state == "pending")
+        except MissingError:
+            # Reading the records found one missing: name them all (no lookup when they all exist).
+            Review._review_check_exist(self)
+            raise
+        if pending:
+            raise UserError(self.env._("%(record)s is already under review.", record=pending[0].display_name))
         Review._review_submit(self)
         self.invalidate_recordset(REVIEW_STATUS_FIELDS)
         return True
@@ -342,6 +347,7 @@ class CrmReviewMixin(models.AbstractModel):
         Review._review_check_ids(self)
         comment = Review._review_check_text(comment, self.env._("The comment"))
         chain = self._review_lines(lock=True)
+        Review._review_check_exist(self, chain)
         lines, acting_for = Review._review_decidable(self, chain)
         missing_comment = lines.filtered(lambda line: line.comment_required and not comment)
         if missing_comment:
@@ -372,15 +378,24 @@ class CrmReviewMixin(models.AbstractModel):
                     "Send the record back to the submitter or to the previous step, not %(where)r.", where=send_back
                 )
             )
-        reason = reason.with_env(self.env).exists() if reason else reason
-        # A reason of a company the user does not work in is not in their catalog (shared ones are).
-        if reason and not reason._filtered_access("read"):
-            raise UserError(
-                self.env._("This rejection reason is not in your catalog: choose one of your companies' reasons.")
+        if reason:
+            # The user's catalog (the reasons they may read: their companies' and the shared ones), and what
+            # the rejection reads of the reason, in one query.
+            found = (
+                reason.with_env(self.env)
+                .with_context(active_test=False)
+                .search_fetch([("id", "=", reason.id)], ["name", "reason_type", "guidance", "active"])
             )
+            # A reason of a company the user does not work in is not in their catalog.
+            if not found and reason.with_env(self.env).exists():
+                raise UserError(
+                    self.env._("This rejection reason is not in your catalog: choose one of your companies' reasons.")
+                )
+            reason = found.with_env(self.env)
         if not reason or reason.reason_type != "reject" or not reason.active:
             raise UserError(self.env._("Choose an active rejection reason from the catalog."))
         chain = self._review_lines(lock=True)
+        Review._review_check_exist(self, chain)
         lines, acting_for = Review._review_decidable(self, chain)
         lines._review_reject(self, acting_for, reason, note or False, send_back, chain)
         self.invalidate_recordset(REVIEW_STATUS_FIELDS)
@@ -391,6 +406,7 @@ class CrmReviewMixin(models.AbstractModel):
         if not self:
             return True
         self.env["crm.review"]._review_check_ids(self)
+        self.env["crm.review"]._review_check_exist(self)
         self._review_check_may("recall")
         self.env["crm.review"]._review_recall(self)
         self.invalidate_recordset(REVIEW_STATUS_FIELDS)
