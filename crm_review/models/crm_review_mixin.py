@@ -298,7 +298,7 @@ class CrmReviewMixin(models.AbstractModel):
         """
         user = self.env.user
         if action == "decide" or (action == "recall" and user.has_group("crm_review.group_review_manager")):
-            self.check_access("read")
+            self._review_check_readable()
             return
         if not user.has_group("crm_review.group_review_submitter"):
             raise AccessError(self.env._("Only review submitters can submit records for review."))
@@ -319,6 +319,17 @@ class CrmReviewMixin(models.AbstractModel):
                     records=names,
                 )
             raise AccessError(message) from None
+
+    def _review_check_readable(self):
+        """Raise AccessError unless the user may read every record (model access and record rules).
+
+        The record rules are applied by the database, as in a search: one query, where checking them
+        record by record would read the records and compute the rules' fields (a reviewer's rule reads
+        ``review_involves_me``). The ORM's own check names the refusal.
+        """
+        ids = set(self.ids)
+        if ids and self.with_context(active_test=False).search_count([("id", "in", list(ids))]) != len(ids):
+            self.check_access("read")
 
     def action_review_submit(self):
         """Submit the records for review (or resubmit them after a rejection)."""
