@@ -856,7 +856,8 @@ class CrmReview(models.Model):
         skipped = new_lines.filtered(lambda line: line.state == "skipped")
         if skipped:
             Log._log(records.browse(skipped.mapped("res_id")), "skip", lines=skipped, names=names)
-        pending._review_schedule_activities()
+        # A to-do left on a record (a fix-and-resubmit, a step recalled) goes to the first reviewer.
+        old_todos -= pending._review_schedule_activities(handover=old_todos)
         next_step = {line.res_id: line._review_waiting_sentence() for line in pending}
         self.env["crm.review.notifier"]._post(
             records,
@@ -906,7 +907,11 @@ class CrmReview(models.Model):
             done_todos |= self.browse(line_ids)._review_activities(users)
         advanced = records.browse(finished.mapped("res_id"))
         advanced_ids = set(advanced.ids)
-        after = chain.filtered(lambda line: line.res_id in advanced_ids)._review_activate_next(advanced)
+        # The decided step's to-do goes to the next step's reviewer rather than being removed and made again.
+        after, handed = chain.filtered(lambda line: line.res_id in advanced_ids)._review_activate_next(
+            advanced, handover=done_todos
+        )
+        done_todos -= handed
         substitute_for = self._review_substitute_for(acting_for)
         self.env["crm.review.log"]._log(
             records,
@@ -956,7 +961,12 @@ class CrmReview(models.Model):
             "cancelled", is_current=False
         )
         to_submitter._review_write_state("rejected")
-        activated = self._review_lines_of(to_previous)._review_activate_next(to_previous) if to_previous else {}
+        activated = {}
+        if to_previous:
+            activated, handed = self._review_lines_of(to_previous)._review_activate_next(
+                to_previous, handover=done_todos
+            )
+            done_todos -= handed
         self.env["crm.review.log"]._log(
             records,
             "reject",
@@ -981,9 +991,13 @@ class CrmReview(models.Model):
                 if guidance:
                     body += Markup("<br/><i>%s</i> %s") % (self.env._("How to fix:"), guidance)
             bodies[line.res_id] = body
-        self.env["crm.review.notifier"]._post(records, bodies)
         back_to_submitter = set(to_submitter.ids)
-        self.filtered(lambda line: line.res_id in back_to_submitter)._review_schedule_fix_activities(reason, note)
+        # The rejected step's to-do becomes the submitter's "Fix and resubmit". To-dos before the note, as
+        # for an approval: the note's author is read with the assignees (``_assign_todos``).
+        done_todos -= self.filtered(lambda line: line.res_id in back_to_submitter)._review_schedule_fix_activities(
+            reason, note, handover=done_todos
+        )
+        self.env["crm.review.notifier"]._post(records, bodies)
         self._review_check_reject_limit(records)
         self._review_run_actions("rejected", records)
         done_todos.unlink()
@@ -1126,11 +1140,13 @@ class CrmReview(models.Model):
             "next_reminder_at": now + timedelta(hours=delay) if delay else False,
         }
 
-    def _review_activate_next(self, records):
+    def _review_activate_next(self, records, handover=None):
         """Make the first waiting step of each record pending, or approve the record.
 
         ``self`` holds the current lines of ``records``.
-        :return: {record id: sentence telling what happens next}
+        :param handover: to-dos being removed, handed over to the new reviewers where they can be
+            (``crm.review.notifier._create_todos``)
+        :return: ({record id: sentence telling what happens next}, the to-dos assigned)
         """
         first = {}
         for line in self:
@@ -1150,13 +1166,13 @@ class CrmReview(models.Model):
             lines.write(self._review_pending_values(rule_id, now))
         for line in to_activate:
             messages[line.res_id] = line._review_waiting_sentence()
-        to_activate._review_schedule_activities()
+        todos = to_activate._review_schedule_activities(handover=handover)
         done = records.filtered(lambda r: r.id not in first)
         if done:
             done._review_write_state("approved")
             for record in done:
                 messages[record.id] = self.env._("The review is complete: approved.")
-        return messages
+        return messages, todos
 
     def _review_send_back_to_previous(self, chain, records):
         """Reopen the last approved step before each rejected line; return the records sent back."""
@@ -1287,8 +1303,10 @@ class CrmReview(models.Model):
             todos |= self.env["crm.review.notifier"]._find_todos(model, set(lines.mapped("res_id")), ["review"], users)
         return todos
 
-    def _review_schedule_activities(self):
+    def _review_schedule_activities(self, handover=None):
         """One "Review" to-do per waiting reviewer of each pending line, created in one batch.
+
+        ``handover``: to-dos being removed, handed over where they can be (``crm.review.notifier._create_todos``).
 
         Not for a step with more reviewers than its to-do limit (``todo_limit``):
         they find it in their To Review list and reminder digest.
@@ -1315,7 +1333,7 @@ class CrmReview(models.Model):
         def texts(line, env):
             return env._("Review: %(step)s", step=line.with_context(lang=env.lang)._review_step_name()), False
 
-        todos = notifier._assign_todos("review", assignments, texts)
+        todos = notifier._assign_todos("review", assignments, texts, handover=handover)
         to_email = [user for user in new_steps if user != self.env.user and user._review_wants_email()]
         if to_email:
             # Emailed by the notification job, started right after this transaction: the decision stays
@@ -1326,10 +1344,11 @@ class CrmReview(models.Model):
             self.env["ir.cron"].sudo().browse(job_id)._trigger()
         return todos
 
-    def _review_schedule_fix_activities(self, reason, note):
+    def _review_schedule_fix_activities(self, reason, note, handover=None):
         """A "Fix and resubmit" to-do for the submitter of each rejected line, with the reason's guidance.
 
-        Due today in the submitter's time zone: the record waits for them.
+        Due today in the submitter's time zone: the record waits for them. ``handover``: to-dos being
+        removed, handed over where they can be (``crm.review.notifier._create_todos``).
         """
         assignments = [
             (line.res_model, line.res_id, line.submitter_id, line)
@@ -1346,4 +1365,4 @@ class CrmReview(models.Model):
                 body += Markup("<p>%s</p>") % note
             return env._("Fix and resubmit"), body
 
-        return self.env["crm.review.notifier"]._assign_todos("fix", assignments, texts)
+        return self.env["crm.review.notifier"]._assign_todos("fix", assignments, texts, handover=handover)
