@@ -12,7 +12,8 @@ from odoo.tools import SQL
 from .crm_review_rule import StepSpec
 
 # Fields of a line the engine reads with the lines (one fetch for a whole batch). Those of
-# "all" steps only (who approved already) are read when needed.
+# "all" steps only (who approved already) are read when needed. The lines read are current ones
+# (``is_current``): a decision states it again when it writes them (``_review_write_step``).
 LINE_FIELDS = [
     "res_model",
     "res_id",
@@ -21,7 +22,6 @@ LINE_FIELDS = [
     "state",
     "position",
     "submission",
-    "is_current",
     "submitter_id",
     "rule_id",
     "step_id",
@@ -690,6 +690,7 @@ class CrmReview(models.Model):
         steps_by_record = self._review_steps_of(records, rules, dry_run)
         previous_by_record = previous.grouped("res_id") if previous else {}
         no_line, nobody = self.sudo().browse(), self.env["res.users"]
+        self._review_prefetch_named_reviewers(steps_by_record)
         plan = {}
         for record in records:
             steps = steps_by_record.get(record.id, [])
@@ -717,6 +718,27 @@ class CrmReview(models.Model):
                     opened = True
             plan[record.id] = route
         return plan
+
+    @api.model
+    def _review_prefetch_named_reviewers(self, steps_by_record):
+        """Read at once the users the route's steps name (given users, groups' members) with what
+        ``_review_step_reviewers`` checks of them (active, internal, companies): one read for the whole
+        route, not one per step."""
+        specs = {spec.id: spec for steps in steps_by_record.values() for spec, applies in steps if applies}
+        Step = self.env["crm.review.step"]
+        named = (
+            self.env["res.users"]
+            .sudo()
+            .union(
+                *(
+                    Step._spec_reviewers(spec, None, None)
+                    for spec in specs.values()
+                    if spec.approver_type in ("users", "group")
+                )
+            )
+        )
+        named.mapped("active")
+        named.mapped("company_ids")
 
     @api.model
     def _review_steps_of(self, records, rules=None, dry_run=False):
@@ -1118,9 +1140,15 @@ class CrmReview(models.Model):
                 ) from None
 
     def _review_write_step(self, state, **values):
-        """Write lines changing state: the other decision columns are reset."""
+        """Write lines changing state: the other decision columns are reset.
+
+        Each line also says whether it stays in the current review (``is_current``, True unless given):
+        a rejected step and the waiting steps it cancels then write the same columns, which the ORM
+        flushes in one UPDATE.
+        """
         vals = {
             "state": state,
+            "is_current": True,
             "next_reminder_at": False,
             "done_by_id": False,
             "done_date": False,
