@@ -12,7 +12,8 @@ from odoo.tools import SQL
 from .crm_review_rule import StepSpec
 
 # Fields of a line the engine reads with the lines (one fetch for a whole batch). Those of
-# "all" steps only (who approved already) are read when needed.
+# "all" steps only (who approved already) are read when needed. The lines read are current ones
+# (``is_current``): a decision states it again when it writes them (``_review_write_step``).
 LINE_FIELDS = [
     "res_model",
     "res_id",
@@ -21,7 +22,6 @@ LINE_FIELDS = [
     "state",
     "position",
     "submission",
-    "is_current",
     "submitter_id",
     "rule_id",
     "step_id",
@@ -406,13 +406,24 @@ class CrmReview(models.Model):
 
     @api.model
     def _review_check_ids(self, records):
-        """Refuse ids that are not those of existing records (RPC callers may send anything)."""
+        """Refuse ids that cannot be those of records (RPC callers may send anything), before any query."""
         if not all(
             isinstance(record_id, int) and not isinstance(record_id, bool) and 0 < record_id < 2**31
             for record_id in records._ids
         ):
             raise UserError(self.env._("Invalid record ids: %(ids)s", ids=", ".join(map(repr, records._ids[:10]))))
-        missing = records - records.exists()
+
+    @api.model
+    def _review_check_exist(self, records, chain=None):
+        """Refuse records that do not exist (deleted meanwhile, or ids made up by an RPC caller).
+
+        :param chain: current lines of ``records`` read under lock: a record that has some exists
+            (its lines are deleted with it), so only the others are looked up.
+        """
+        if chain is not None:
+            with_lines = set(chain.mapped("res_id"))
+            records = records.browse([record_id for record_id in records.ids if record_id not in with_lines])
+        missing = records - records.exists() if records else records
         if missing:
             raise UserError(
                 self.env._(
@@ -516,10 +527,17 @@ class CrmReview(models.Model):
             admins = admins.filtered(lambda u: company in u.company_ids)
         return admins - exclude if exclude else admins
 
-    def _review_step_name(self):
-        """Name of the step in the reader's language (the rule's step while it exists)."""
+    def _review_step_spec(self):
+        """The cached StepSpec of this line's step, in the reader's language (None once the step is gone)."""
         self.ensure_one()
-        return self.step_id.name or self.name
+        return self.env["crm.review.rule"]._step_spec(self.rule_id.id, self.step_id.id)
+
+    def _review_step_name(self):
+        """Name of the step in the reader's language (the rule's step while it exists), from the cached
+        step specs: no read of the step."""
+        self.ensure_one()
+        spec = self._review_step_spec()
+        return spec.name if spec else self.name
 
     def _review_rejection_summary(self):
         """HTML sentence of this rejected line: step, reviewer, reason, how to fix it, comment (escaped)."""
@@ -699,6 +717,7 @@ class CrmReview(models.Model):
         steps_by_record = self._review_steps_of(records, rules, dry_run)
         previous_by_record = previous.grouped("res_id") if previous else {}
         no_line, nobody = self.sudo().browse(), self.env["res.users"]
+        self._review_prefetch_named_reviewers(steps_by_record)
         plan = {}
         for record in records:
             steps = steps_by_record.get(record.id, [])
@@ -726,6 +745,27 @@ class CrmReview(models.Model):
                     opened = True
             plan[record.id] = route
         return plan
+
+    @api.model
+    def _review_prefetch_named_reviewers(self, steps_by_record):
+        """Read at once the users the route's steps name (given users, groups' members) with what
+        ``_review_step_reviewers`` checks of them (active, internal, companies): one read for the whole
+        route, not one per step."""
+        specs = {spec.id: spec for steps in steps_by_record.values() for spec, applies in steps if applies}
+        Step = self.env["crm.review.step"]
+        named = (
+            self.env["res.users"]
+            .sudo()
+            .union(
+                *(
+                    Step._spec_reviewers(spec, None, None)
+                    for spec in specs.values()
+                    if spec.approver_type in ("users", "group")
+                )
+            )
+        )
+        named.mapped("active")
+        named.mapped("company_ids")
 
     @api.model
     def _review_steps_of(self, records, rules=None, dry_run=False):
@@ -865,7 +905,8 @@ class CrmReview(models.Model):
         skipped = new_lines.filtered(lambda line: line.state == "skipped")
         if skipped:
             Log._log(records.browse(skipped.mapped("res_id")), "skip", lines=skipped, names=names)
-        pending._review_schedule_activities()
+        # A to-do left on a record (a fix-and-resubmit, a step recalled) goes to the first reviewer.
+        old_todos -= pending._review_schedule_activities(handover=old_todos)
         next_step = {line.res_id: line._review_waiting_sentence() for line in pending}
         self.env["crm.review.notifier"]._post(
             records,
@@ -915,7 +956,11 @@ class CrmReview(models.Model):
             done_todos |= self.browse(line_ids)._review_activities(users)
         advanced = records.browse(finished.mapped("res_id"))
         advanced_ids = set(advanced.ids)
-        after = chain.filtered(lambda line: line.res_id in advanced_ids)._review_activate_next(advanced)
+        # The decided step's to-do goes to the next step's reviewer rather than being removed and made again.
+        after, handed = chain.filtered(lambda line: line.res_id in advanced_ids)._review_activate_next(
+            advanced, handover=done_todos
+        )
+        done_todos -= handed
         substitute_for = self._review_substitute_for(acting_for)
         self.env["crm.review.log"]._log(
             records,
@@ -965,7 +1010,12 @@ class CrmReview(models.Model):
             "cancelled", is_current=False
         )
         to_submitter._review_write_state("rejected")
-        activated = self._review_lines_of(to_previous)._review_activate_next(to_previous) if to_previous else {}
+        activated = {}
+        if to_previous:
+            activated, handed = self._review_lines_of(to_previous)._review_activate_next(
+                to_previous, handover=done_todos
+            )
+            done_todos -= handed
         self.env["crm.review.log"]._log(
             records,
             "reject",
@@ -990,9 +1040,13 @@ class CrmReview(models.Model):
                 if guidance:
                     body += Markup("<br/><i>%s</i> %s") % (self.env._("How to fix:"), guidance)
             bodies[line.res_id] = body
-        self.env["crm.review.notifier"]._post(records, bodies)
         back_to_submitter = set(to_submitter.ids)
-        self.filtered(lambda line: line.res_id in back_to_submitter)._review_schedule_fix_activities(reason, note)
+        # The rejected step's to-do becomes the submitter's "Fix and resubmit". To-dos before the note, as
+        # for an approval: the note's author is read with the assignees (``_assign_todos``).
+        done_todos -= self.filtered(lambda line: line.res_id in back_to_submitter)._review_schedule_fix_activities(
+            reason, note, handover=done_todos
+        )
+        self.env["crm.review.notifier"]._post(records, bodies)
         self._review_check_reject_limit(records)
         self._review_run_actions("rejected", records)
         done_todos.unlink()
@@ -1083,15 +1137,16 @@ class CrmReview(models.Model):
             return
         field = "action_approved_id" if outcome == "approved" else "action_rejected_id"
         targets = defaultdict(set)
-        state_of = {record.id: record.review_state for record in records}
+        record_ids = set(records.ids)
         Rule = self.env["crm.review.rule"]
-        for line in self.filtered(lambda line: line.res_id in state_of):
-            if line.step_id[field]:
-                targets[line.step_id[field]].add(line.res_id)
-            rule_done = outcome == "rejected" or state_of[line.res_id] == "approved"
+        for line in self.filtered(lambda line: line.res_id in record_ids):
+            # The step's action comes with its cached spec, as the rule's with its settings.
+            spec = line._review_step_spec()
+            if spec and getattr(spec, field):
+                targets[self.env["ir.actions.server"].browse(getattr(spec, field))].add(line.res_id)
             # The rule's actions come with its cached settings: no read of the rule per decision.
             rule_action_id = getattr(Rule._rule_info(line.rule_id.id), field)
-            if rule_action_id and rule_done:
+            if rule_action_id and (outcome == "rejected" or records.browse(line.res_id).review_state == "approved"):
                 targets[self.env["ir.actions.server"].browse(rule_action_id)].add(line.res_id)
         # As the deciding user, not the superuser (the lines are read in sudo): Odoo checks that they may
         # run it (in its groups, else with write access to the records) and its code runs with their rights.
@@ -1112,9 +1167,15 @@ class CrmReview(models.Model):
                 ) from None
 
     def _review_write_step(self, state, **values):
-        """Write lines changing state: the other decision columns are reset."""
+        """Write lines changing state: the other decision columns are reset.
+
+        Each line also says whether it stays in the current review (``is_current``, True unless given):
+        a rejected step and the waiting steps it cancels then write the same columns, which the ORM
+        flushes in one UPDATE.
+        """
         vals = {
             "state": state,
+            "is_current": True,
             "next_reminder_at": False,
             "done_by_id": False,
             "done_date": False,
@@ -1134,11 +1195,13 @@ class CrmReview(models.Model):
             "next_reminder_at": now + timedelta(hours=delay) if delay else False,
         }
 
-    def _review_activate_next(self, records):
+    def _review_activate_next(self, records, handover=None):
         """Make the first waiting step of each record pending, or approve the record.
 
         ``self`` holds the current lines of ``records``.
-        :return: {record id: sentence telling what happens next}
+        :param handover: to-dos being removed, handed over to the new reviewers where they can be
+            (``crm.review.notifier._create_todos``)
+        :return: ({record id: sentence telling what happens next}, the to-dos assigned)
         """
         first = {}
         for line in self:
@@ -1158,13 +1221,13 @@ class CrmReview(models.Model):
             lines.write(self._review_pending_values(rule_id, now))
         for line in to_activate:
             messages[line.res_id] = line._review_waiting_sentence()
-        to_activate._review_schedule_activities()
+        todos = to_activate._review_schedule_activities(handover=handover)
         done = records.filtered(lambda r: r.id not in first)
         if done:
             done._review_write_state("approved")
             for record in done:
                 messages[record.id] = self.env._("The review is complete: approved.")
-        return messages
+        return messages, todos
 
     def _review_send_back_to_previous(self, chain, records):
         """Reopen the last approved step before each rejected line; return the records sent back."""
@@ -1295,8 +1358,10 @@ class CrmReview(models.Model):
             todos |= self.env["crm.review.notifier"]._find_todos(model, set(lines.mapped("res_id")), ["review"], users)
         return todos
 
-    def _review_schedule_activities(self):
+    def _review_schedule_activities(self, handover=None):
         """One "Review" to-do per waiting reviewer of each pending line, created in one batch.
+
+        ``handover``: to-dos being removed, handed over where they can be (``crm.review.notifier._create_todos``).
 
         Not for a step with more reviewers than its to-do limit (``todo_limit``):
         they find it in their To Review list and reminder digest.
@@ -1315,14 +1380,15 @@ class CrmReview(models.Model):
             for user in waiting:
                 new_steps[user].append(line.id)
             # A large group finds the step in its To Review list and digest: no to-do per member.
-            limit = line.step_id.todo_limit
+            spec = line._review_step_spec()
+            limit = spec.todo_limit if spec else line.step_id.todo_limit
             if not limit or len(waiting) <= limit:
                 assignments.append((line.res_model, line.res_id, waiting, line))
 
         def texts(line, env):
             return env._("Review: %(step)s", step=line.with_context(lang=env.lang)._review_step_name()), False
 
-        todos = notifier._assign_todos("review", assignments, texts)
+        todos = notifier._assign_todos("review", assignments, texts, handover=handover)
         to_email = [user for user in new_steps if user != self.env.user and user._review_wants_email()]
         if to_email:
             # Emailed by the notification job, started right after this transaction: the decision stays
@@ -1333,10 +1399,11 @@ class CrmReview(models.Model):
             self.env["ir.cron"].sudo().browse(job_id)._trigger()
         return todos
 
-    def _review_schedule_fix_activities(self, reason, note):
+    def _review_schedule_fix_activities(self, reason, note, handover=None):
         """A "Fix and resubmit" to-do for the submitter of each rejected line, with the reason's guidance.
 
-        Due today in the submitter's time zone: the record waits for them.
+        Due today in the submitter's time zone: the record waits for them. ``handover``: to-dos being
+        removed, handed over where they can be (``crm.review.notifier._create_todos``).
         """
         assignments = [
             (line.res_model, line.res_id, line.submitter_id, line)
@@ -1353,4 +1420,4 @@ class CrmReview(models.Model):
                 body += Markup("<p>%s</p>") % note
             return env._("Fix and resubmit"), body
 
-        return self.env["crm.review.notifier"]._assign_todos("fix", assignments, texts)
+        return self.env["crm.review.notifier"]._assign_todos("fix", assignments, texts, handover=handover)

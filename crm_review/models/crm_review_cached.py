@@ -40,6 +40,13 @@ class CrmReviewCached(models.AbstractModel):
         self.env.registry.clear_cache()
         return result
 
+    def _update_field_translations(self, field_name, translations, digest=None, source_lang=""):
+        # A translation edited in the web client's dialog does not go through write(): the cached step
+        # names (in each language) must not outlive it.
+        result = super()._update_field_translations(field_name, translations, digest=digest, source_lang=source_lang)
+        self.env.registry.clear_cache()
+        return result
+
     @api.model
     def _check_integer_values(self, vals):
         """Refuse numbers the database cannot hold, naming the field, before they reach it."""

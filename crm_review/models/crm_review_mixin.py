@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 
 # Only ``_review_write_state`` holds this object; no RPC call can put it in a context.
@@ -123,9 +123,8 @@ class CrmReviewMixin(models.AbstractModel):
         in_review = self.filtered("review_state")
         lines = in_review._review_lines() if in_review.ids else self.env["crm.review"].sudo()
         by_record = lines.grouped("res_id")
-        # Names of every reviewer and step of the batch in one read each (labels below).
+        # Names of every reviewer of the batch in one read (labels below); step names are cached specs.
         lines.reviewer_ids.fetch(["name"])
-        lines.step_id.fetch(["name"])
         substituted = user._review_substituted_users()
         for record in self:
             chain = by_record.get(record.id, lines.browse())
@@ -309,7 +308,7 @@ class CrmReviewMixin(models.AbstractModel):
         """
         user = self.env.user
         if action == "decide" or (action == "recall" and user.has_group("crm_review.group_review_manager")):
-            self.check_access("read")
+            self._review_check_readable()
             return
         if not user.has_group("crm_review.group_review_submitter"):
             raise AccessError(self.env._("Only review submitters can submit records for review."))
@@ -331,16 +330,32 @@ class CrmReviewMixin(models.AbstractModel):
                 )
             raise AccessError(message) from None
 
+    def _review_check_readable(self):
+        """Raise AccessError unless the user may read every record (model access and record rules).
+
+        The record rules are applied by the database, as in a search: one query, where checking them
+        record by record would read the records and compute the rules' fields (a reviewer's rule reads
+        ``review_involves_me``). The ORM's own check names the refusal.
+        """
+        ids = set(self.ids)
+        if ids and self.with_context(active_test=False).search_count([("id", "in", list(ids))]) != len(ids):
+            self.check_access("read")
+
     def action_review_submit(self):
         """Submit the records for review (or resubmit them after a rejection)."""
         if not self:
             return True
         Review = self.env["crm.review"]
         Review._review_check_ids(self)
-        self._review_check_may("submit")
-        for record in self:
-            if record.review_state == "pending":
-                raise UserError(self.env._("%(record)s is already under review.", record=record.display_name))
+        try:
+            self._review_check_may("submit")
+            pending = self.filtered(lambda record: record.review_state == "pending")
+        except MissingError:
+            # Reading the records found one missing: name them all (no lookup when they all exist).
+            Review._review_check_exist(self)
+            raise
+        if pending:
+            raise UserError(self.env._("%(record)s is already under review.", record=pending[0].display_name))
         Review._review_submit(self)
         self.invalidate_recordset(REVIEW_STATUS_FIELDS)
         return True
@@ -353,6 +368,7 @@ class CrmReviewMixin(models.AbstractModel):
         Review._review_check_ids(self)
         comment = Review._review_check_text(comment, self.env._("The comment"))
         chain = self._review_lines(lock=True)
+        Review._review_check_exist(self, chain)
         lines, acting_for = Review._review_decidable(self, chain)
         missing_comment = lines.filtered(lambda line: line.comment_required and not comment)
         if missing_comment:
@@ -383,15 +399,24 @@ class CrmReviewMixin(models.AbstractModel):
                     "Send the record back to the submitter or to the previous step, not %(where)r.", where=send_back
                 )
             )
-        reason = reason.with_env(self.env).exists() if reason else reason
-        # A reason of a company the user does not work in is not in their catalog (shared ones are).
-        if reason and not reason._filtered_access("read"):
-            raise UserError(
-                self.env._("This rejection reason is not in your catalog: choose one of your companies' reasons.")
+        if reason:
+            # The user's catalog (the reasons they may read: their companies' and the shared ones), and what
+            # the rejection reads of the reason, in one query.
+            found = (
+                reason.with_env(self.env)
+                .with_context(active_test=False)
+                .search_fetch([("id", "=", reason.id)], ["name", "reason_type", "guidance", "active"])
             )
+            # A reason of a company the user does not work in is not in their catalog.
+            if not found and reason.with_env(self.env).exists():
+                raise UserError(
+                    self.env._("This rejection reason is not in your catalog: choose one of your companies' reasons.")
+                )
+            reason = found.with_env(self.env)
         if not reason or reason.reason_type != "reject" or not reason.active:
             raise UserError(self.env._("Choose an active rejection reason from the catalog."))
         chain = self._review_lines(lock=True)
+        Review._review_check_exist(self, chain)
         lines, acting_for = Review._review_decidable(self, chain)
         lines._review_reject(self, acting_for, reason, note or False, send_back, chain)
         self.invalidate_recordset(REVIEW_STATUS_FIELDS)
@@ -402,6 +427,7 @@ class CrmReviewMixin(models.AbstractModel):
         if not self:
             return True
         self.env["crm.review"]._review_check_ids(self)
+        self.env["crm.review"]._review_check_exist(self)
         self._review_check_may("recall")
         self.env["crm.review"]._review_recall(self)
         self.invalidate_recordset(REVIEW_STATUS_FIELDS)

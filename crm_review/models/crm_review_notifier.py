@@ -12,6 +12,11 @@ TODO_TYPES = {
 }
 
 
+# What mail.activity's unlink() and write() read of the to-dos (counters of their assignees), and handing
+# them over (their record): read with the search that finds them.
+TODO_FIELDS = ["res_model", "res_id", "activity_type_id", "user_id", "active", "date_deadline"]
+
+
 class CrmReviewNotifier(models.AbstractModel):
     """Tells people about reviews: internal notes in the chatter and review to-dos.
 
@@ -45,7 +50,7 @@ class CrmReviewNotifier(models.AbstractModel):
         return self.env["ir.model.data"]._xmlid_to_res_id(TODO_TYPES[kind])
 
     @api.model
-    def _assign_todos(self, kind, assignments, texts):
+    def _assign_todos(self, kind, assignments, texts, handover=None):
         """To-dos of ``kind``, each written in its assignee's language and due today in their time zone.
 
         The one place to-dos are made: callers say about what and to whom, and how
@@ -55,8 +60,16 @@ class CrmReviewNotifier(models.AbstractModel):
             a record...) is handed to ``texts``
         :param texts: ``texts(subject, env) -> (summary, note or False)``, ``env`` in the
             assignee's language and time zone; called once per subject, language and time zone
+        :param handover: to-dos the caller is about to remove (see ``_create_todos``)
+        :return: the to-dos assigned, created or handed over
         """
+        if not assignments:
+            return self.env["mail.activity"]
         type_id = self._type_id(kind)
+        # The assignees' language and time zone are read with the current user's partner, who writes the
+        # note that comes with the to-dos (``_post``): one read of the partners for both.
+        people = self.env["res.users"].union(*(users for _model, _id, users, _subject in assignments))
+        (people | self.env.user).partner_id.mapped("lang")
         written, due, vals_list = {}, {}, []
         for index, (res_model, res_id, users, subject) in enumerate(assignments):
             for user in users:
@@ -77,9 +90,12 @@ class CrmReviewNotifier(models.AbstractModel):
                         "summary": summary,
                         "note": note,
                         "date_deadline": due[user],
+                        # Mail stores the assignee's time zone with the to-do: given here, it is inserted
+                        # with the row rather than written by a second query.
+                        "user_tz": user.tz or False,
                     }
                 )
-        return self._create_todos(vals_list)
+        return self._create_todos(vals_list, handover)
 
     @api.model
     def _escalation_targets(self, lines):
@@ -109,13 +125,50 @@ class CrmReviewNotifier(models.AbstractModel):
         return targets
 
     @api.model
-    def _create_todos(self, vals_list):
+    def _create_todos(self, vals_list, handover=None):
         """Create to-dos in one batch, whatever the assignee may read, without Odoo's email per to-do.
 
+        A to-do of ``handover`` (to-dos the caller is about to remove, read with ``_find_todos``) on a
+        record that gets a new one is handed over instead: ``mail.activity.write()`` gives it its new
+        assignee, type, summary, note and due date. Mail does for it what it does for a new to-do (the
+        assignee follows the record, the activity counters are told) and the unlink and the create
+        are saved. The to-do keeps its creation date and author (those of the first to-do of the
+        review), and the files attached to it. The caller removes the to-dos of ``handover`` not
+        returned.
+
         :param vals_list: values of ``mail.activity`` with ``res_model`` (name) and ``res_id``
+        :return: the to-dos created and those handed over
         """
+        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        handed = Activity.browse()
+        if handover and vals_list:
+            free = defaultdict(list)
+            for todo in handover:
+                free[todo.res_model, todo.res_id].append(todo.id)
+            # One write per set of values (a list decided at once hands its to-dos to one reviewer in one call).
+            writes, to_create = defaultdict(list), []
+            for vals in vals_list:
+                todo_ids = free.get((vals["res_model"], vals["res_id"]))
+                if not todo_ids:
+                    to_create.append(vals)
+                    continue
+                key = (vals["activity_type_id"], vals["user_id"], vals["summary"], vals["note"], vals["date_deadline"])
+                writes[key].append(todo_ids.pop(0))
+            for (type_id, user_id, summary, note, deadline), todo_ids in writes.items():
+                todos = Activity.browse(todo_ids)
+                todos.write(
+                    {
+                        "activity_type_id": type_id,
+                        "user_id": user_id,
+                        "summary": summary,
+                        "note": note,
+                        "date_deadline": deadline,
+                    }
+                )
+                handed |= todos
+            vals_list = to_create
         if not vals_list:
-            return self.env["mail.activity"]
+            return handed
         # The records' names, read at once per model and given with the values: mail would otherwise
         # compute them after the insert and write them with a second query.
         res_ids = defaultdict(set)
@@ -126,17 +179,21 @@ class CrmReviewNotifier(models.AbstractModel):
             names.update({(model, record.id): record.display_name for record in self.env[model].sudo().browse(ids)})
         model_ids = {}
         for vals in vals_list:
+            # By id: the ORM computes the name (``res_model``, precomputed and read-only) from it anyway.
             model = vals.pop("res_model")
             if model not in model_ids:
                 model_ids[model] = self.env["ir.model"]._get_id(model)
             vals["res_model_id"] = model_ids[model]
             vals.setdefault("res_name", names[model, vals["res_id"]])
-        Activity = self.env["mail.activity"].sudo()
-        return Activity.with_context(mail_activity_quick_update=True).create(vals_list)
+        return handed | Activity.create(vals_list)
 
     @api.model
     def _find_todos(self, res_model, res_ids, kinds, users=None):
-        """The to-dos of ``kinds`` on these records (of every assignee, or only of ``users``)."""
+        """The to-dos of ``kinds`` on these records (of every assignee, or only of ``users``).
+
+        Read with what removing them or handing them over reads (record, assignee, due date), in the
+        same query.
+        """
         if not res_ids:
             return self.env["mail.activity"]
         domain = [
@@ -146,7 +203,7 @@ class CrmReviewNotifier(models.AbstractModel):
         ]
         if users is not None:
             domain.append(("user_id", "in", users.ids))
-        return self.env["mail.activity"].sudo().search(domain)
+        return self.env["mail.activity"].sudo().search_fetch(domain, TODO_FIELDS)
 
     @api.model
     def _due_date(self, hours, user=None):

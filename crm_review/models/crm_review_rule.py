@@ -36,6 +36,9 @@ class StepSpec(NamedTuple):
     approval_mode: str
     comment_required: bool
     domain: str
+    todo_limit: int
+    action_approved_id: int
+    action_rejected_id: int
 
     @property
     def order(self):
@@ -450,6 +453,16 @@ class CrmReviewRule(models.Model):
         return {rule_id: self._step_specs_cached(rule_id, self.env.lang or "en_US") for rule_id in rule_ids}
 
     @api.model
+    def _step_spec(self, rule_id, step_id):
+        """The StepSpec of step ``step_id`` of rule ``rule_id`` in the reader's language (cached), or None
+        when the step is no longer one of the rule's: a decision reads its step's name, to-do limit and
+        actions without a query."""
+        if not (rule_id and step_id):
+            return None
+        specs = self._step_specs_cached(rule_id, self.env.lang or "en_US")
+        return next((spec for spec in specs if spec.id == step_id), None)
+
+    @api.model
     @tools.ormcache("rule_id", "lang")
     def _step_specs_cached(self, rule_id, lang):
         rule = self.sudo().with_context(lang=lang, active_test=False).browse(rule_id)
@@ -467,6 +480,9 @@ class CrmReviewRule(models.Model):
                 approval_mode=step.approval_mode,
                 comment_required=step.comment_required,
                 domain=step.domain or "",
+                todo_limit=step.todo_limit,
+                action_approved_id=step.action_approved_id.id,
+                action_rejected_id=step.action_rejected_id.id,
             )
             for step in rule.step_ids
         )

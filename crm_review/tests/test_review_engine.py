@@ -85,6 +85,20 @@ class TestReviewEngine(ReviewCommon):
             with self.assertRaisesRegex(UserError, "Invalid record ids|no longer exist"):
                 self.env["sale.order"].with_user(self.reviewer).browse(ids).action_review_approve()
 
+    def test_records_deleted_meanwhile_are_named(self):
+        """Existence is looked up only when a record shows none of its review (no line, or a read that fails)."""
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        gone = self.env["sale.order"].browse(999999999)
+        for user in (self.salesman, self.env.ref("base.user_admin")):
+            with self.assertRaisesRegex(UserError, r"999999999 no longer exist"):
+                gone.with_user(user).action_review_submit()
+        with self.assertRaisesRegex(UserError, r"999999999 no longer exist"):
+            (order | gone).with_user(self.reviewer).action_review_approve()
+        with self.assertRaisesRegex(UserError, r"999999999 no longer exist"):
+            (order | gone).with_user(self.reviewer)._review_reject(self.reject_reason, "no")
+        self.assertEqual(order.review_state, "pending")
+
     def test_a_rule_without_steps_cannot_be_active(self):
         with self.assertRaisesRegex(ValidationError, "has no step"):
             self.env["crm.review.rule"].create(

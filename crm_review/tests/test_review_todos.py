@@ -126,6 +126,58 @@ class TestReviewTodos(ReviewCommon):
         self.assertIn("Attach the signed purchase order.", str(fix.note))
         self.assertEqual(fix.date_deadline, fields.Date.context_today(fix), "the record waits for the submitter today")
 
+    def test_the_decided_steps_todo_goes_to_whoever_acts_next(self):
+        """One reviewer after another: the to-do is handed over (mail.activity.write), not removed and made again."""
+        self.reviewer2.tz = "Asia/Shanghai"
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        todo = self._review_activities(order)
+        order.with_user(self.reviewer).action_review_approve()
+        self.assertEqual(self._review_activities(order), todo, "one to-do, handed over")
+        self.assertEqual(todo.user_id, self.reviewer2)
+        self.assertEqual(todo.summary, "Review: Controller")
+        self.assertEqual(todo.user_tz, "Asia/Shanghai")
+        self.assertEqual(todo.date_deadline, fields.Date.context_today(todo.with_context(tz="Asia/Shanghai")))
+        self.assertIn(self.reviewer2.partner_id, order.message_partner_ids, "mail made the new assignee a follower")
+        # Rejected: the step's to-do becomes the submitter's "Fix and resubmit", with the reason's guidance.
+        self._reject(order, self.reviewer2)
+        fix = self._review_activities(order, xmlid="crm_review.mail_activity_type_review_fix")
+        self.assertEqual(fix, todo)
+        self.assertEqual((fix.user_id, fix.summary), (self.salesman, "Fix and resubmit"))
+        self.assertIn(self.reject_reason.guidance, str(fix.note))
+        self.assertFalse(self._review_activities(order))
+        # Resubmitted: it goes back to the reviewer of the rejected step (the approval before it stands).
+        order.with_user(self.salesman).action_review_submit()
+        self.assertEqual(self._review_activities(order), todo)
+        self.assertEqual((todo.user_id, todo.summary, todo.note), (self.reviewer2, "Review: Controller", False))
+        self.assertFalse(self._review_activities(order, xmlid="crm_review.mail_activity_type_review_fix"))
+
+    def test_a_step_of_several_reviewers_gets_one_todo_handed_over_and_the_others_made(self):
+        self.controllers.sudo().user_ids = [Command.link(self.director.id)]
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        todo = self._review_activities(order)
+        order.with_user(self.reviewer).action_review_approve()
+        todos = self._review_activities(order)
+        self.assertEqual(todos.user_id, self.reviewer2 | self.director)
+        self.assertIn(todo, todos)
+        self.assertEqual(set(todos.mapped("summary")), {"Review: Controller"})
+        # Sent back to the previous step: one to-do for its reviewer, the other one goes.
+        self._reject(order, self.director, send_back="previous")
+        self.assertEqual(self._review_activities(order).user_id, self.reviewer)
+        self.assertEqual(len(self._review_activities(order)), 1)
+        self.assertEqual(len(todos.exists()), 1)
+
+    def test_step_names_follow_a_translation_edited_in_the_dialog(self):
+        """Step names are cached with the rule's steps: a translation edited without write() renews them."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        order = self._order()
+        order.with_user(self.salesman).action_review_submit()
+        line = self._pending(order).with_context(lang="fr_FR")
+        self.assertEqual(line._review_step_name(), "Manager")
+        self.rule.step_ids[0].update_field_translations("name", {"fr_FR": "Responsable"})
+        self.assertEqual(line._review_step_name(), "Responsable")
+
     def _load_chinese(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["crm_review"], ["zh_CN"], overwrite=True)
@@ -173,33 +225,54 @@ class TestReviewQueryCounts(ReviewCommon):
             order.with_user(self.salesman).action_review_submit()
         return orders
 
+    def _request(self, call):
+        """``call`` as one request of a running server, with what its commit runs afterwards: the ORM
+        flush and the pre-commit hooks (mail's bus notifications are inserted there, as the request's user,
+        whose defaults Odoo then keeps in its cache)."""
+        call()
+        self.env.flush_all()
+        self.env.cr.flush()
+
     def test_submit_approve_reject_query_counts(self):
         # The engine's own cost: reviewers who asked for the digest only (no "assigned to you" email).
         (self.reviewer | self.reviewer2).review_notification = "digest"
-        orders = self._submitted_orders(6)
-        # The same calls once first: the per-user caches are filled, as on a running server.
-        orders[0].with_user(self.reviewer).action_review_approve()
-        self._reject(orders[1], self.reviewer)
-        orders[2].with_user(self.salesman).action_review_recall()
-        orders[2].with_user(self.salesman).action_review_submit()
-        approved, rejected, resubmitted = orders[3:]
-        resubmitted.with_user(self.salesman).action_review_recall()
+        orders = self._submitted_orders(7)
+        # The same calls once first, each as a request: the per-user caches are filled, as on a running server.
+        self._request(lambda: orders[0].with_user(self.reviewer).action_review_approve())
+        self._request(lambda: orders[0].with_user(self.reviewer2).action_review_approve())
+        self._request(lambda: self._reject(orders[1], self.reviewer))
+        self._request(lambda: orders[2].with_user(self.salesman).action_review_recall())
+        self._request(lambda: orders[2].with_user(self.salesman).action_review_submit())
+        approved, rejected, resubmitted, finished = orders[3:]
+        self._request(lambda: finished.with_user(self.reviewer).action_review_approve())
+        self._request(lambda: resubmitted.with_user(self.salesman).action_review_recall())
         self.env.invalidate_all()
-        # Through mail's public APIs: to-dos unlinked and created by the ORM, the
-        # next reviewer made a follower, one note by _message_log_batch. The old
-        # to-dos are unlinked last, as an unlink empties the ORM cache. The waiting
-        # reviewers kept for "to review by me" cost a read, a delete and an insert.
-        # A to-do due today also updates its assignee's activity counter (mail's bus
-        # notification: a read of its defaults and an insert).
-        with self.assertQueryCount(33):
+        # Through mail's public APIs: the decided step's to-do handed to the next reviewer by
+        # mail.activity.write() (mail makes them a follower: three queries, and two inserts for a new
+        # follower; the activity counters are told on the bus), one note by _message_log_batch. The
+        # engine: the lines locked and read with their reviewers (four queries), the record's access
+        # rules in one count, the to-dos found with what handing them over reads, the audit row, the
+        # lines and the waiting reviewers kept for "to review by me" (a delete and an insert).
+        todo = self._review_activities(approved)
+        with self.assertQueryCount(22):
             approved.with_user(self.reviewer).action_review_approve()
-        self.assertEqual(self._review_activities(approved).user_id, self.reviewer2)
+        self.assertEqual(self._review_activities(approved), todo, "the step's to-do, handed over")
+        self.assertEqual(todo.user_id, self.reviewer2)
         self.env.invalidate_all()
-        with self.assertQueryCount(35):
+        # The wizard (its row, the user read by its defaults), the reason, and the rejected step's to-do
+        # handed to the submitter as their "Fix and resubmit". The rejected step and the one it cancels
+        # are written by one UPDATE.
+        with self.assertQueryCount(22):
             self._reject(rejected, self.reviewer)
         self.assertEqual(rejected.review_state, "rejected")
         self.env.invalidate_all()
-        with self.assertQueryCount(27):  # a resubmission also reads the earlier submissions
+        # The last step: its to-do goes (mail's unlink: five queries).
+        with self.assertQueryCount(20):
+            finished.with_user(self.reviewer2).action_review_approve()
+        self.assertEqual(finished.review_state, "approved")
+        self.assertFalse(self._review_activities(finished))
+        self.env.invalidate_all()
+        with self.assertQueryCount(22):  # a resubmission also reads the earlier submissions
             resubmitted.with_user(self.salesman).action_review_submit()
         self.assertEqual(resubmitted.review_state, "pending")
 
@@ -268,7 +341,8 @@ class TestReviewQueryCounts(ReviewCommon):
             other.read(banner)
         self.env.invalidate_all()
         order.read(["name", "partner_id", "amount_total", "state"])
-        with self.assertQueryCount(9):
+        # The step's name comes with the rule's cached steps: no read of the step.
+        with self.assertQueryCount(8):
             values = order.read(banner)[0]
         self.assertTrue(values["review_can_decide"])
         self.assertEqual(values["review_reviewers_label"], "Rita Reviewer")
