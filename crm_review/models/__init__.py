@@ -1,4 +1,5 @@
 from . import crm_review_cached
+from . import crm_review_record_access
 from . import crm_review_mixin
 from . import crm_review_line_mixin
 from . import crm_review_reason

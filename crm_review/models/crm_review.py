@@ -58,6 +58,7 @@ class CrmReview(models.Model):
     """
 
     _name = "crm.review"
+    _inherit = ["crm.review.record.access"]
     _description = "Review Step of a Record"
     _order = "res_model, res_id, submission desc, position, id"
     _rec_name = "name"
@@ -185,17 +186,6 @@ class CrmReview(models.Model):
     # ------------------------------------------------------------------
     # Access: review data follows its record (like mail.activity)
     # ------------------------------------------------------------------
-
-    @api.model
-    def _search(self, domain, offset=0, limit=None, order=None, *, active_test=True, bypass_access=False):
-        """Only the lines of records the user may read (review administrators: all)."""
-        if not (bypass_access or self._review_reads_all()):
-            domain = Domain(domain) & self._review_readable_records_domain()
-        return super()._search(domain, offset, limit, order, active_test=active_test, bypass_access=bypass_access)
-
-    def _check_access(self, operation):
-        """Reading a line by id needs read access to its record, as searching does."""
-        return self._review_record_access(self, operation, super()._check_access(operation))
 
     @api.model
     def _review_reads_all(self):

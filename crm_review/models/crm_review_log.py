@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.fields import Domain
 
 # Only ``_delete_with_records`` and ``_move_to_record`` hold this object; no RPC call can put it in a context.
 _DELETE_WITH_RECORD = object()
@@ -21,6 +20,7 @@ class CrmReviewLog(models.Model):
     """Audit trail: one immutable row per review event."""
 
     _name = "crm.review.log"
+    _inherit = ["crm.review.record.access"]
     _description = "Review Audit Trail"
     _order = "date desc, id desc"
     _rec_name = "action"
@@ -41,18 +41,6 @@ class CrmReviewLog(models.Model):
     reason_id = fields.Many2one("crm.review.reason", readonly=True, ondelete="restrict")
     note = fields.Text("Comment", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
-
-    @api.model
-    def _search(self, domain, offset=0, limit=None, order=None, *, active_test=True, bypass_access=False):
-        """Only the rows of records the user may read (review administrators: all)."""
-        lines = self.env["crm.review"]
-        if not (bypass_access or lines._review_reads_all()):
-            domain = Domain(domain) & lines._review_readable_records_domain()
-        return super()._search(domain, offset, limit, order, active_test=active_test, bypass_access=bypass_access)
-
-    def _check_access(self, operation):
-        """Reading a row by id needs read access to its record, as searching does."""
-        return self.env["crm.review"]._review_record_access(self, operation, super()._check_access(operation))
 
     @api.depends("step_name", "review_id.step_label")
     @api.depends_context("lang")

@@ -1,5 +1,4 @@
 from odoo import api, fields, models, tools
-from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .crm_review_mixin import REVIEW_STATES
@@ -9,6 +8,7 @@ class CrmReviewReport(models.Model):
     """Review analysis: one row per submission of a record, whatever its number of steps."""
 
     _name = "crm.review.report"
+    _inherit = ["crm.review.record.access"]
     _description = "Review Analysis"
     _auto = False
     _rec_name = "res_name"
@@ -51,18 +51,6 @@ class CrmReviewReport(models.Model):
     cycle_days = fields.Float("Cycle time (days)", readonly=True, aggregator="avg")
 
     # Rows follow their record, as review lines do; a company rule keeps each company's rows in it.
-
-    @api.model
-    def _search(self, domain, offset=0, limit=None, order=None, *, active_test=True, bypass_access=False):
-        """Only the rows of records the user may read (review administrators: all rows of their companies)."""
-        lines = self.env["crm.review"]
-        if not (bypass_access or lines._review_reads_all()):
-            domain = Domain(domain) & lines._review_readable_records_domain()
-        return super()._search(domain, offset, limit, order, active_test=active_test, bypass_access=bypass_access)
-
-    def _check_access(self, operation):
-        """Reading a row by id needs read access to its record, as searching does."""
-        return self.env["crm.review"]._review_record_access(self, operation, super()._check_access(operation))
 
     @api.depends("step_name", "step_id.name")
     @api.depends_context("lang")
