@@ -410,6 +410,7 @@ def cmd_config(odoo, registry, args):
             Rule.create(
                 {
                     "name": "Orders over 10,000",
+                    "state": "active",
                     "model_id": so_model,
                     "domain": f"[('amount_total', '>', {DIRECTOR_LIMIT:.0f})]",
                     "step_ids": [
