@@ -1,5 +1,5 @@
 # Entry points of the project. The logic lives in scripts/.
-.PHONY: setup run test lint reliability-report bench bench-quick bench-scale
+.PHONY: setup run test lint reliability-report bench bench-quick bench-scale bench-load
 
 setup:
 	scripts/setup.sh
@@ -28,3 +28,7 @@ bench-quick:
 
 bench-scale:
 	@if [ -f bench/scale.sh ]; then bash bench/scale.sh; else echo "No scale run: bench/scale.sh is missing."; fi
+
+# HTTP load test side by side with OCA (3 workers, three scenarios; about 15 minutes, not run by CI).
+bench-load:
+	@if [ -f bench/load.sh ]; then bash bench/load.sh; else echo "No load test: bench/load.sh is missing."; fi

@@ -34,38 +34,12 @@ scripts/setup.sh
 export ADDONS_PATH
 
 PREFIX=${BENCH_DB_PREFIX:-bench}
-PLAIN=${PREFIX}_plain
-CRM=${PREFIX}_crm
-OCA=${PREFIX}_oca
 RESULTS=bench/results
 LOGS=bench/results/logs
 
-log() { printf '\n== [%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
-odoo_init() {  # odoo_init DB MODULES
-    "$PYTHON" "$ODOO_BIN" -d "$1" --addons-path="$ADDONS_PATH" -i "$2" --without-demo=True \
-        --stop-after-init --no-http --max-cron-threads=0 --log-level=warn
-}
-bench() { "$PYTHON" bench/bench.py "$@"; }
-
-log "Dropping the databases of the previous run"
-psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname ~ '^${PREFIX}_(plain|crm|oca)(_[0-9]+)?$'" |
-    while read -r db; do dropdb --if-exists "$db"; done
-
-log "Database $PLAIN: sale_management without demo data, and the shared data"
-createdb "$PLAIN"
-odoo_init "$PLAIN" sale_management,contacts
-bench base --db "$PLAIN"
-
-log "Databases $CRM (crm_review) and $OCA (OCA tier validation), installed in parallel"
-createdb -T "$PLAIN" "$CRM"
-createdb -T "$PLAIN" "$OCA"
-mkdir -p "$LOGS"
-odoo_init "$CRM" crm_review > "$LOGS/install-crm.log" 2>&1 & pid_crm=$!
-odoo_init "$OCA" sale_tier_validation,partner_tier_validation > "$LOGS/install-oca.log" 2>&1 & pid_oca=$!
-wait $pid_crm || { cat "$LOGS/install-crm.log"; echo "crm_review failed to install" >&2; exit 1; }
-wait $pid_oca || { cat "$LOGS/install-oca.log"; echo "OCA modules failed to install" >&2; exit 1; }
-bench config --db "$CRM" --system crm
-bench config --db "$OCA" --system oca
+# shellcheck source=build.sh
+. bench/build.sh
+build_databases "$PREFIX" "$LOGS"
 
 rm -f "$RESULTS"/plain-*.json "$RESULTS"/crm-*.json "$RESULTS"/oca-*.json "$RESULTS"/summary.json "$RESULTS"/categories.json "$LOGS"/run-*.log
 for n in $NS; do

@@ -1360,7 +1360,7 @@ class CrmReview(models.Model):
         for someone is work for today (Odoo's activity menu lists it), while
         the reminders follow the rule's delay (``next_reminder_at``). Reviewers
         who asked for an email get one from the notification job
-        (``_cron_notify_new_steps``), started as soon as the transaction commits.
+        (``_cron_notify_new_steps``) within a minute (``_review_start_email_job``).
         """
         notifier = self.env["crm.review.notifier"]
         assignments = []
@@ -1381,13 +1381,25 @@ class CrmReview(models.Model):
         todos = notifier._assign_todos("review", assignments, texts, handover=handover)
         to_email = [user for user in new_steps if user != self.env.user and user._review_wants_email()]
         if to_email:
-            # Emailed by the notification job, started right after this transaction: the decision stays
-            # light, and a reviewer who gets several steps within a few minutes gets one email.
             self.browse({line_id for user in to_email for line_id in new_steps[user]}).write({"notify_due": True})
-            # By its xmlid's id: the job is known to exist (``env.ref`` would check it with a query).
-            job_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.ir_cron_review_new_steps")
-            self.env["ir.cron"].sudo().browse(job_id)._trigger()
+            self._review_start_email_job()
         return todos
+
+    @api.model
+    def _review_start_email_job(self):
+        """Have the job *email reviewers whose turn it is* run at the start of the next minute.
+
+        The email arrives within a minute or two (the cron workers look for due jobs every minute), and
+        what became someone's meanwhile goes in one email. One run serves every decision of that minute:
+        a decision adds no run when one is planned already, and none wakes the cron workers (a run due
+        now would open a new database connection after the commit to notify them).
+        """
+        # By its xmlid's id: the job is known to exist (``env.ref`` would check it with a query).
+        job_id = self.env["ir.model.data"]._xmlid_to_res_id("crm_review.ir_cron_review_new_steps")
+        at = fields.Datetime.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        if not Trigger.search_count([("cron_id", "=", job_id), ("call_at", "=", at)], limit=1):
+            self.env["ir.cron"].sudo().browse(job_id)._trigger(at)
 
     def _review_schedule_fix_activities(self, reason, note, handover=None):
         """A "Fix and resubmit" to-do for the submitter of each rejected line, with the reason's guidance.

@@ -91,7 +91,7 @@ class CrmReviewRule(models.Model):
         string="Applies to",
         required=True,
         ondelete="cascade",
-        domain=lambda self: [("model", "in", self._reviewable_models())],
+        domain=lambda self: [("model", "in", list(self._reviewable_models()))],
     )
     model = fields.Char(related="model_id.model", store=True, index=True)
     domain = fields.Text(
@@ -175,10 +175,14 @@ class CrmReviewRule(models.Model):
         return int(value) if value not in (None, False, "") else default
 
     @api.model
+    @tools.ormcache()
     def _reviewable_models(self):
-        """Names of the models that inherit the review mixin."""
+        """Names of the models that inherit the review mixin.
+
+        Cached: every new to-do checks it, and only installing a module changes it (a new registry).
+        """
         mixin = self.env.registry["crm.review.mixin"]
-        return [name for name, cls in self.env.registry.items() if not cls._abstract and issubclass(cls, mixin)]
+        return tuple(name for name, cls in self.env.registry.items() if not cls._abstract and issubclass(cls, mixin))
 
     @api.depends("step_ids")
     def _compute_step_count(self):

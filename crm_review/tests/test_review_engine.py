@@ -1,8 +1,10 @@
+from datetime import datetime
+
 import pytz
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from odoo.addons.crm_review.hooks import uninstall_hook
 
@@ -206,6 +208,32 @@ class TestReviewEngine(ReviewCommon):
         self.env["crm.review"]._cron_notify_new_steps()
         assigned = self.env["mail.mail"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", order.id)])
         self.assertNotIn(self.reviewer2.partner_id, assigned.recipient_ids, "reviewer 2 asked for the digest only")
+
+    def test_the_email_job_runs_once_a_minute_for_every_decision_of_that_minute(self):
+        self.reviewer.review_notification = "email"
+        self.reviewer2.review_notification = "digest"
+        job = self.env.ref("crm_review.ir_cron_review_new_steps")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        Trigger.search([("cron_id", "=", job.id)]).unlink()
+        orders = self._order() | self._order() | self._order()
+        with freeze_time("2026-03-02 10:15:20"):
+            for order in orders:
+                order.with_user(self.salesman).action_review_submit()
+        triggers = Trigger.search([("cron_id", "=", job.id)])
+        # Due at the next minute, not now: no connection opened after each commit to wake the cron workers.
+        self.assertEqual(triggers.mapped("call_at"), [datetime(2026, 3, 2, 10, 16)], "one run for the three")
+        with freeze_time("2026-03-02 10:16:05"):
+            orders[0].with_user(self.reviewer).action_review_approve()
+        self.assertEqual(len(Trigger.search([("cron_id", "=", job.id)])), 1, "reviewer 2 wants no email")
+        self.assertEqual(
+            sorted(
+                self.env["crm.review"]
+                .search([("res_model", "=", "sale.order"), ("res_id", "in", orders.ids), ("notify_due", "=", True)])
+                .mapped("res_id")
+            ),
+            sorted(orders.ids),
+            "the job emails the three steps in one run",
+        )
 
     def test_a_step_decided_before_the_job_runs_is_not_emailed(self):
         self.reviewer.review_notification = "email"
