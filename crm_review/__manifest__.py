@@ -16,6 +16,7 @@
         "data/mail_data.xml",
         "data/crm_review_reason_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_reply_data.xml",
         "wizard/crm_review_setup_views.xml",
         "views/crm_review_rule_views.xml",
         "views/crm_review_reason_views.xml",
@@ -30,6 +31,7 @@
         "wizard/crm_review_reminder_preview_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_review_menus.xml",
+        "views/crm_review_mail_reply_views.xml",
         "views/crm_review_templates.xml",
     ],
     "demo": [

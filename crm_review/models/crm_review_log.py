@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from ..tools.email_reply import DECIDED_BY_EMAIL
+
 # Only ``_delete_with_records`` and ``_move_to_record`` hold this object; no RPC call can put it in a context.
 _DELETE_WITH_RECORD = object()
 
@@ -41,6 +43,7 @@ class CrmReviewLog(models.Model):
     reason_id = fields.Many2one("crm.review.reason", readonly=True, ondelete="restrict")
     note = fields.Text("Comment", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
+    by_email = fields.Boolean("By email reply", readonly=True, help="Decided by answering a review email.")
 
     @api.depends("step_name", "review_id.step_label")
     @api.depends_context("lang")
@@ -70,6 +73,7 @@ class CrmReviewLog(models.Model):
             "reason_id": reason.id if reason else False,
             "note": note or False,
             "company_id": company_id or False,
+            "by_email": self.env.context.get("crm_review_by_email") is DECIDED_BY_EMAIL,
         }
 
     @api.model

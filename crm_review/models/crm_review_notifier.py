@@ -1,7 +1,11 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
+
+from ..tools.email_reply import DECIDED_BY_EMAIL
 
 TODO_TYPES = {
     "review": "crm_review.mail_activity_type_review",
@@ -39,6 +43,10 @@ class CrmReviewNotifier(models.AbstractModel):
         if not bodies:
             return self.env["mail.message"]
         author = author or self.env.user
+        if self.env.context.get("crm_review_by_email") is DECIDED_BY_EMAIL:
+            # A decision taken by answering a review email: its note says so.
+            sentence = Markup("<br/><i>%s</i>") % self.env._("Decided by email reply.")
+            bodies = {res_id: Markup("%s") % body + sentence for res_id, body in bodies.items()}
         targets = records.browse([res_id for res_id in bodies if res_id in records.ids])
         return targets.sudo()._message_log_batch(
             bodies={res_id: bodies[res_id] for res_id in targets.ids},

@@ -118,6 +118,12 @@ class CrmReview(models.Model):
                 new_steps[user].append(line.id)
         to_email = {user: self.browse(ids) for user, ids in new_steps.items() if user._review_wants_email()}
         single = {user: lines for user, lines in to_email.items() if len(lines) == 1}
+        # Where the company lets reviewers decide by replying, the email is one they can answer.
+        replyable = self.union(*single.values())._review_reply_enabled() if single else {}
+        by_reply = {user: lines for user, lines in single.items() if replyable[lines.id]}
+        if by_reply:
+            self._send_reply_turn_emails(by_reply)
+            single = {user: lines for user, lines in single.items() if user not in by_reply}
         if single:
             wanted = {(user.id, lines.res_model, lines.res_id) for user, lines in single.items()}
             todos = self.env["mail.activity"]
@@ -192,6 +198,7 @@ class CrmReview(models.Model):
         details = self.union(*shown_by_user.values())._digest_details()
         for user, shown in shown_by_user.items():
             lines = lines_by_user[user]
+            reply_values, reply_links = shown._review_digest_reply_values(user)
             template.with_context(
                 review_lines=[
                     dict(
@@ -205,13 +212,15 @@ class CrmReview(models.Model):
                         url=f"{base_url}/odoo/{line.res_model}/{line.res_id}",
                         # The approve link is the reviewer's own: signed for this step and this person.
                         approve_url=base_url + line._review_approve_link(user),
+                        # Decide by replying: this step's own reply link (mailto:), when the company allows it.
+                        reply_url=reply_links.get(line.id),
                     )
                     for line in shown
                 ],
                 review_more=len(lines) - len(shown),
                 review_list_url=list_url,
                 lang=user.lang,
-            ).send_mail(user.id, email_layout_xmlid=False)
+            ).send_mail(user.id, email_layout_xmlid=False, email_values=reply_values or None)
 
     def _digest_details(self):
         """{line id: record name, customer, amount and submitter} for the digest, read per model in one batch."""

@@ -13,6 +13,12 @@ class ResCompany(models.Model):
         default=True,
         help="Reviewers may name a substitute who decides for them while they are away.",
     )
+    review_email_reply = fields.Boolean(
+        "Decide by replying to emails",
+        default=False,
+        help="Reviewers approve or reject by answering the review emails (Approve / Reject as the first word). "
+        "Off: the emails carry no reply instructions and replies decide nothing.",
+    )
     review_partner_enabled = fields.Boolean(
         "Review customers", default=True, help="Customers of this company matching a rule must be approved."
     )

@@ -24,6 +24,25 @@ class ResConfigSettings(models.TransientModel):
     crm_review_default_reminder_max = fields.Integer(related="company_id.review_reminder_max", readonly=False)
     module_crm_review_contract = fields.Boolean("Review contracts")
     crm_review_delegation = fields.Boolean(related="company_id.review_delegation", readonly=False)
+    crm_review_email_reply = fields.Boolean(related="company_id.review_email_reply", readonly=False)
+    crm_review_reply_alias = fields.Char("Review alias", compute="_compute_crm_review_reply_alias")
+
+    @api.depends("company_id")
+    def _compute_crm_review_reply_alias(self):
+        alias = self.env.ref("crm_review.mail_alias_review", raise_if_not_found=False)
+        # The address is shown to administrators only (the settings view is theirs).
+        self.crm_review_reply_alias = alias.sudo().display_name if alias else False
+
+    def action_crm_review_open_reply_alias(self):
+        """Open the review alias (its name and alias domain), where replies to review emails go."""
+        alias = self.env.ref("crm_review.mail_alias_review")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.alias",
+            "res_id": alias.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
 
 
 class CrmReviewRule(models.Model):
