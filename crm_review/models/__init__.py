@@ -9,7 +9,6 @@ from . import crm_review
 from . import crm_review_log
 from . import crm_review_notifier
 from . import crm_review_reminder
-from . import crm_review_reply_link
 from . import crm_review_mail_reply
 from . import res_company
 from . import res_groups

@@ -108,7 +108,9 @@ class CrmReviewMailReply(models.Model):
         line_id, user_id, activation = genuine.pop()
         user = self.env["res.users"].sudo().browse(user_id).exists()
         line = Review.browse(line_id).exists()
-        self.write({"user_id": user.id, "review_id": line.id, "res_name": line.res_name, "company_id": line.company_id.id})
+        self.write(
+            {"user_id": user.id, "review_id": line.id, "res_name": line.res_name, "company_id": line.company_id.id}
+        )
         if not user or not sender_email or email_normalize(user.email or "") != sender_email:
             raise AccessError(
                 env._(
@@ -161,6 +163,11 @@ class CrmReviewMailReply(models.Model):
         record = self._review_record_as(line, user)
         env = record.env
         names = {"step": line.with_env(env)._review_step_name(), "record": line.res_name}
+        if not record.has_access("read"):
+            # The engine would refuse with the ORM's generic error: say it in the reviewer's words.
+            raise AccessError(
+                env._("You can no longer open %(record)s, so nothing was decided: ask a review administrator.", **names)
+            )
         command = parse_reply(strip_quoted(html_to_text(msg_dict.get("body"))))
         if not command.decision:
             raise UserError(self._review_unknown_word_text(env, command.word))

@@ -132,9 +132,7 @@ class TestReviewEmailReply(ReviewCommon):
         self.assertIn("Incomplete information", mail.body_html, "the reasons a rejection may give")
         self.assertIn(f"/crm_review/approve/{line.id}?user_id={self.reviewer.id}", mail.body_html)
         # No "assigned to you" email on top of it.
-        self.assertFalse(
-            self.env["mail.mail"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", order.id)])
-        )
+        self.assertFalse(self.env["mail.mail"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", order.id)]))
 
     def test_switched_off_emails_carry_no_reply_instructions_and_replies_are_refused(self):
         order = self._submit()
@@ -205,7 +203,9 @@ class TestReviewEmailReply(ReviewCommon):
         )
         self.env.invalidate_all()
         self.assertEqual(order.review_state, "rejected")
-        self.assertEqual((line.state, line.reason_id, line.note), ("rejected", self.reject_reason, "The VAT number is missing."))
+        self.assertEqual(
+            (line.state, line.reason_id, line.note), ("rejected", self.reject_reason, "The VAT number is missing.")
+        )
         log = order.review_log_ids.filtered(lambda row: row.action == "reject")
         self.assertEqual((log.user_id, log.reason_id, log.by_email), (self.reviewer, self.reject_reason, True))
         note = order.message_ids.filtered(lambda msg: "Rejected at step" in (msg.body or ""))
@@ -229,7 +229,9 @@ class TestReviewEmailReply(ReviewCommon):
         self.assertEqual(first.review_log_ids.filtered(lambda row: row.action == "approve").note, "没问题")
         self.assertEqual(second.review_state, "rejected")
         rejection = second.review_log_ids.filtered(lambda row: row.action == "reject")
-        self.assertEqual((rejection.reason_id, rejection.note), (self.env.ref("crm_review.reason_wrong_data"), "请核对客户地址"))
+        self.assertEqual(
+            (rejection.reason_id, rejection.note), (self.env.ref("crm_review.reason_wrong_data"), "请核对客户地址")
+        )
 
     def test_reject_without_a_known_reason_is_refused_with_the_list(self):
         order = self._submit()
@@ -304,7 +306,6 @@ class TestReviewEmailReply(ReviewCommon):
 
     def test_reply_to_an_earlier_activation_decides_nothing(self):
         order = self._submit()
-        line = self._pending_line(order)
         mail = self._turn_email(order)
         # Recalled and resubmitted: the step waiting now is a new one.
         order.with_user(self.salesman).action_review_recall()
@@ -353,7 +354,24 @@ class TestReviewEmailReply(ReviewCommon):
         reply = self._reply(mail, "Approve")
         self._assert_undecided(order, line)
         self.assertEqual(reply.state, "refused")
-        self.assertNotIn("You approved", self._answer_text(self.reviewer))
+        self.assertIn(f"You can no longer open {order.name}", self._answer_text(self.reviewer))
+
+    def test_reviewer_who_lost_the_reviewer_access_but_reads_the_record_decides_nothing(self):
+        order = self._submit()
+        line = self._pending_line(order)
+        mail = self._turn_email(order)
+        # Still reads every order (a sales manager), no longer a reviewer.
+        self.reviewer.sudo().write(
+            {
+                "group_ids": [
+                    (3, self.env.ref("crm_review.group_review_reviewer").id),
+                    (4, self.env.ref("sales_team.group_sale_salesman_all_leads").id),
+                ]
+            }
+        )
+        self._reply(mail, "Approve")
+        self._assert_undecided(order, line)
+        self.assertIn("you do not have the Reviewer access", self._answer_text(self.reviewer))
 
     def test_submitter_replying_decides_nothing(self):
         order = self._submit()
@@ -410,8 +428,14 @@ class TestReviewEmailReplyParser(TransactionCase):
             ("empty body", "", None, "", "", ""),
             ("None body", None, None, "", "", ""),
             ("whitespace", "<p> \n\t </p><p>&nbsp;</p>", None, "", "", ""),
-            ("HTML-only body", "<div>Reject <b>Wrong data</b></div><div>see the address</div>", "reject", "Reject",
-             "Wrong data", "see the address"),
+            (
+                "HTML-only body",
+                "<div>Reject <b>Wrong data</b></div><div>see the address</div>",
+                "reject",
+                "Reject",
+                "Wrong data",
+                "see the address",
+            ),
             ("only quoted text", "<blockquote>Approve</blockquote>", None, "", "", ""),
             ("only quoted lines", "<pre>&gt; Approve\n&gt; fine</pre>", None, "", "", ""),
             ("mixed case", "<pre>APPROVE</pre>", "approve", "APPROVE", "", ""),
@@ -421,13 +445,32 @@ class TestReviewEmailReplyParser(TransactionCase):
             ("Chinese comma", "<pre>同意，没问题</pre>", "approve", "同意", "没问题", ""),
             ("blank lines first", "<pre>\n\n  Approve  \n\nok</pre>", "approve", "Approve", "", "ok"),
             ("unknown word", "<pre>Approvable</pre>", None, "Approvable", "", ""),
-            ("Outlook header block", "<pre>Approve\n\nFrom: Notifications\nSent: Monday\nReject</pre>", "approve",
-             "Approve", "", ""),
+            (
+                "Outlook header block",
+                "<pre>Approve\n\nFrom: Notifications\nSent: Monday\nReject</pre>",
+                "approve",
+                "Approve",
+                "",
+                "",
+            ),
             ("Chinese header block", "<pre>同意\n\n发件人: Notifications\n驳回</pre>", "approve", "同意", "", ""),
-            ("Chinese quote line", "<pre>同意\n在 2026年12月7日 周一 09:00，Notifications 写道：\n驳回</pre>",
-             "approve", "同意", "", ""),
-            ("wrapped 'wrote:' line", "<pre>Approve\nOn Mon, 7 Dec 2026 at 09:00, Notifications\n"
-             "&lt;n@example.com&gt; wrote:\n&gt; Reject</pre>", "approve", "Approve", "", ""),
+            (
+                "Chinese quote line",
+                "<pre>同意\n在 2026年12月7日 周一 09:00，Notifications 写道：\n驳回</pre>",
+                "approve",
+                "同意",
+                "",
+                "",
+            ),
+            (
+                "wrapped 'wrote:' line",
+                "<pre>Approve\nOn Mon, 7 Dec 2026 at 09:00, Notifications\n"
+                "&lt;n@example.com&gt; wrote:\n&gt; Reject</pre>",
+                "approve",
+                "Approve",
+                "",
+                "",
+            ),
             ("not HTML at all", "Approve", "approve", "Approve", "", ""),
             ("broken HTML", "<div><p>Approve<br>ok", "approve", "Approve", "", "ok"),
         ]
