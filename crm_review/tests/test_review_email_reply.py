@@ -1,6 +1,8 @@
 import uuid
+import xmlrpc.client
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from ..tools.email_reply import MAX_REPLY_CHARS, html_to_text, parse_reply, strip_quoted
 from .common import ReviewCommon
@@ -27,8 +29,9 @@ On Mon, 7 Dec 2026 at 09:00, Notifications <notifications@review.example.com> wr
 """
 
 
-@tagged("post_install", "-at_install")
-class TestReviewEmailReply(ReviewCommon):
+class EmailReplyCommon(ReviewCommon):
+    """An alias domain, the review alias on it, replies switched on, reviewers with their own addresses."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -118,6 +121,9 @@ class TestReviewEmailReply(ReviewCommon):
         self.assertEqual(line.state, "pending")
         self.assertEqual(self._log_actions(order), ["submit"])
 
+
+@tagged("post_install", "-at_install")
+class TestReviewEmailReply(EmailReplyCommon):
     # ------------------------------------------------------------------
     # The emails
     # ------------------------------------------------------------------
@@ -232,6 +238,21 @@ class TestReviewEmailReply(ReviewCommon):
         self.assertEqual(
             (rejection.reason_id, rejection.note), (self.env.ref("crm_review.reason_wrong_data"), "请核对客户地址")
         )
+
+    def test_reviewer_writing_in_chinese_gets_a_chinese_answer(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["crm_review"], ["zh_CN"], overwrite=True)
+        self.reviewer.lang = "zh_CN"
+        order = self._submit()
+        line = self._pending_line(order)
+        mail = self._turn_email(order)
+        self.assertIn("直接回复本邮件即可审批", mail.body_html)
+        reason_zh = self.reject_reason.with_context(lang="zh_CN").name
+        self.assertNotEqual(reason_zh, self.reject_reason.name)
+        self._reply(mail, f"驳回 {reason_zh}\n请补充税号")
+        self.env.invalidate_all()
+        self.assertEqual((line.state, line.reason_id, line.note), ("rejected", self.reject_reason, "请补充税号"))
+        self.assertIn(f"您驳回了 {order.name} 的步骤", self._answer_text(self.reviewer))
 
     def test_reject_without_a_known_reason_is_refused_with_the_list(self):
         order = self._submit()
@@ -415,6 +436,79 @@ class TestReviewEmailReply(ReviewCommon):
         self.env.invalidate_all()
         self.assertEqual(second.state, "pending")
         self.assertIn("names several reviews", self._answers(self.reviewer)[-1].body_html)
+
+
+@tagged("post_install", "-at_install")
+class TestReviewEmailReplyRpc(HttpCase, EmailReplyCommon):
+    """Over RPC, as real users: nobody feeds the reply model directly, nor makes a click look like a reply."""
+
+    def rpc(self, user, model, method, *args, **kwargs):
+        """``model.method(*args, **kwargs)`` over /xmlrpc/2 as ``user`` (a test user's password is its login)."""
+        self.env.flush_all()
+        try:
+            return self.xmlrpc_object.execute_kw(
+                self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
+            )
+        finally:
+            self.env.invalidate_all()
+
+    def assertRpcRefused(self, message, user, model, method, *args, **kwargs):
+        with mute_logger("odoo.http", "odoo.addons.rpc.controllers.xmlrpc"):
+            with self.assertRaises(xmlrpc.client.Fault) as caught:
+                self.rpc(user, model, method, *args, **kwargs)
+        self.assertIn(message, caught.exception.faultString)
+
+    def test_reply_model_cannot_be_fed_or_changed_over_rpc(self):
+        order = self._submit()
+        line = self._pending_line(order)
+        mail = self._turn_email(order)
+        # A colleague holding the reviewer's email calls the gateway's handler directly, as the reviewer.
+        msg_dict = {
+            "email_from": self.reviewer.email_formatted,
+            "subject": f"Re: {mail.subject}",
+            "in_reply_to": mail.message_id,
+            "references": mail.message_id,
+            "to": "review@review.example.com",
+            "body": "<p>Approve</p>",
+            "message_id": "<forged@example.com>",
+        }
+        for user in (self.reviewer2, self.review_admin):
+            self.assertRpcRefused(
+                "You are not allowed to create", user, "crm.review.mail.reply", "message_new", msg_dict
+            )
+        self.assertEqual(line.state, "pending")
+        self.assertFalse(self.env["crm.review.mail.reply"].sudo().search([]))
+        # What replies asked stays theirs: reviewers do not read it, administrators cannot change it.
+        self._reply(mail, "Approve")
+        reply = self.env["crm.review.mail.reply"].sudo().search([])
+        self.assertRpcRefused(
+            "You are not allowed to access", self.reviewer2, "crm.review.mail.reply", "search_read", []
+        )
+        rows = self.rpc(self.review_admin, "crm.review.mail.reply", "search_read", [], ["state", "decision"])
+        self.assertEqual(rows, [{"id": reply.id, "state": "done", "decision": "approve"}])
+        self.assertRpcRefused(
+            "You are not allowed to modify",
+            self.review_admin,
+            "crm.review.mail.reply",
+            "write",
+            [reply.id],
+            {"state": "refused"},
+        )
+
+    def test_a_click_cannot_claim_to_come_by_email(self):
+        order = self._submit()
+        self.rpc(
+            self.reviewer,
+            "sale.order",
+            "action_review_approve",
+            [order.id],
+            context={"crm_review_by_email": True, "crm_review_no_wizard": True},
+        )
+        self.assertEqual(self._pending_line(order).name, "Controller")
+        log = order.review_log_ids.filtered(lambda row: row.action == "approve")
+        self.assertEqual((log.user_id, log.by_email), (self.reviewer, False))
+        note = order.message_ids.filtered(lambda msg: "Approved step" in (msg.body or ""))
+        self.assertNotIn("by email", note.body)
 
 
 @tagged("post_install", "-at_install")
