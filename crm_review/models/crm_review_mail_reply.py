@@ -46,6 +46,12 @@ class CrmReviewMailReply(models.Model):
         reply._review_handle_reply(msg_dict)
         return reply
 
+    @api.model
+    def _detect_loop_sender_domain(self, email_from_normalized):
+        # Odoo ignores a sender whose emails made too many rows lately (an auto-replier answering itself). A
+        # reviewer deciding a long list by email is not one: only refused replies count towards the limit.
+        return [("email_from", "ilike", email_from_normalized), ("state", "=", "refused")]
+
     def message_update(self, msg_dict, update_vals=None):
         # A reply quoting an earlier reply is a new reply: it goes through message_new (the alias), not here.
         return True
@@ -261,6 +267,9 @@ class CrmReviewMailReply(models.Model):
                 "email_to": user.email_formatted,
                 "recipient_ids": [],
                 "body_html": body,
+                # Shown in the reply's chatter as what was answered, by the system rather than the sender.
+                "body": body,
+                "author_id": self.env.ref("base.partner_root").id,
                 "references": msg_dict.get("message_id") or False,
                 # An automatic answer: mail servers and out-of-office tools do not answer it in turn.
                 "headers": repr({"Auto-Submitted": "auto-replied", "In-Reply-To": msg_dict.get("message_id") or ""}),

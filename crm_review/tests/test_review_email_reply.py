@@ -6,6 +6,7 @@ from odoo.tools import mute_logger
 
 from ..tools.email_reply import MAX_REPLY_CHARS, html_to_text, parse_reply, strip_quoted
 from .common import ReviewCommon
+from .screenshots import TourScreenshotsMixin
 
 # A reply as a mail client sends it: RFC 822 headers, then the body (text or HTML).
 REPLY_TEMPLATE = """Return-Path: <{return_path}>
@@ -253,6 +254,22 @@ class TestReviewEmailReply(EmailReplyCommon):
         self.env.invalidate_all()
         self.assertEqual((line.state, line.reason_id, line.note), ("rejected", self.reject_reason, "请补充税号"))
         self.assertIn(f"您驳回了 {order.name} 的步骤", self._answer_text(self.reviewer))
+
+    def test_many_decisions_by_email_are_not_a_mail_loop(self):
+        # Odoo's loop guard stops a sender after 20 rows in two hours: decisions do not count, refusals do.
+        rows = [{"email_from": self.reviewer.email_formatted, "state": "done"} for _i in range(25)]
+        self.env["crm.review.mail.reply"].sudo().create(rows)
+        order = self._submit()
+        line = self._pending_line(order)
+        mail = self._turn_email(order)
+        self._reply(mail, "Approve")
+        self.assertEqual(line.state, "approved")
+        other = self._submit()
+        other_line = self._pending_line(other)
+        self.env["crm.review.mail.reply"].sudo().create([dict(row, state="refused") for row in rows])
+        reply = self._reply(self._turn_email(other), "Approve")
+        self.assertFalse(reply, "an auto-replier's loop is cut by Odoo before it reaches the review")
+        self.assertEqual(other_line.state, "pending")
 
     def test_reject_without_a_known_reason_is_refused_with_the_list(self):
         order = self._submit()
@@ -509,6 +526,33 @@ class TestReviewEmailReplyRpc(HttpCase, EmailReplyCommon):
         self.assertEqual((log.user_id, log.by_email), (self.reviewer, False))
         note = order.message_ids.filtered(lambda msg: "Approved step" in (msg.body or ""))
         self.assertNotIn("by email", note.body)
+
+
+@tagged("post_install", "-at_install")
+class TestReviewEmailReplySettingsTour(TourScreenshotsMixin, HttpCase):
+    """Settings › Reviews: the switch, and the review alias replies go to."""
+
+    def test_switch_on_in_settings(self):
+        domain = self.env["mail.alias.domain"].create({"name": "review.example.com"})
+        self.env.company.alias_domain_id = domain
+        self.env.ref("crm_review.mail_alias_review").alias_domain_id = domain
+        self.env.company.review_email_reply = False
+        self.start_tour("/odoo/settings", "crm_review_email_reply_settings_tour", login="admin")
+        self.assertTrue(self.env.company.review_email_reply)
+
+
+@tagged("post_install", "-at_install")
+class TestReviewEmailReplyTours(TourScreenshotsMixin, HttpCase, EmailReplyCommon):
+    """In the web client: the replies, with the answers their senders got."""
+
+    def test_email_replies_list(self):
+        self.env.ref("base.user_admin").write({"group_ids": [(4, self.env.ref("crm_review.group_review_manager").id)]})
+        approved, refused = self._submit(), self._submit()
+        self._reply(self._turn_email(approved), "Approve\nLooks fine to me.")
+        self._reply(self._turn_email(refused), "Maybe\nlater")
+        self.start_tour(
+            "/odoo/action-crm_review.crm_review_mail_reply_action", "crm_review_email_replies_list_tour", login="admin"
+        )
 
 
 @tagged("post_install", "-at_install")
