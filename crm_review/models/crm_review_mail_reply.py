@@ -99,7 +99,7 @@ class CrmReviewMailReply(models.Model):
             raise UserError(
                 env._(
                     "Your reply names several reviews, so nothing was decided. Answer each review on its own: use "
-                    "the Reply link under each record of the list, or reply to the email of that review."
+                    "the Reply to decide link of each record in the list, or reply to the email of that review."
                 )
             )
         if not genuine:
