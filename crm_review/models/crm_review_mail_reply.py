@@ -75,6 +75,14 @@ class CrmReviewMailReply(models.Model):
             text = error.args[0]
             self.state = "refused"
             _logger.info("Review reply %s from %s refused: %s", msg_dict.get("message_id"), sender_email, text)
+        except Exception:
+            # An unexpected failure (a server action run by the decision...) must not reach the mail gateway,
+            # which would mark the review alias invalid for every reviewer: the sender is told, the log keeps it.
+            _logger.exception("Review reply %s from %s failed", msg_dict.get("message_id"), sender_email)
+            text = self.with_context(lang=answer_user.lang or self.env.lang).env._(
+                "Your reply could not be processed, so nothing was decided. Open the record in Odoo to decide."
+            )
+            self.state = "refused"
         self.answer = text
         if answer_user:
             self._review_send_answer(msg_dict, answer_user, text)

@@ -271,6 +271,27 @@ class TestReviewEmailReply(EmailReplyCommon):
         self.assertFalse(reply, "an auto-replier's loop is cut by Odoo before it reaches the review")
         self.assertEqual(other_line.state, "pending")
 
+    def test_a_failing_decision_keeps_the_alias_working(self):
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Broken on approval",
+                "model_id": self.env["ir.model"]._get_id("sale.order"),
+                "state": "code",
+                "code": "raise ValueError('broken action')",
+                # Reviewers may run it: it fails for another reason than access.
+                "group_ids": [(4, self.env.ref("crm_review.group_review_reviewer").id)],
+            }
+        )
+        self.rule.step_ids[0].action_approved_id = action
+        order = self._submit()
+        line = self._pending_line(order)
+        with mute_logger("odoo.addons.crm_review.models.crm_review_mail_reply"):
+            reply = self._reply(self._turn_email(order), "Approve")
+        self._assert_undecided(order, line)
+        self.assertEqual(reply.state, "refused")
+        self.assertIn("could not be processed", self._answer_text(self.reviewer))
+        self.assertEqual(self.alias.alias_status, "valid")
+
     def test_reject_without_a_known_reason_is_refused_with_the_list(self):
         order = self._submit()
         line = self._pending_line(order)
