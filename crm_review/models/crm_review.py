@@ -842,12 +842,13 @@ class CrmReview(models.Model):
         :param authority: what the plan reads once for its whole batch (amounts, limits, rates), filled here
         """
         Authority = self.env["crm.review.authority"]
-        if "amounts" not in authority:
-            batch = record.browse(record._prefetch_ids)
-            authority.update(
-                amounts=batch._review_authority_amounts(), rows=Authority._authority_rows(record._name), rates={}
-            )
-        amount, currency, date = authority["amounts"][record.id]
+        amounts = authority.setdefault("amounts", {})
+        if record.id not in amounts:
+            # The amounts of every record being planned, in one batch.
+            amounts.update(record.browse(record._prefetch_ids)._review_authority_amounts())
+        if "rows" not in authority:
+            authority.update(rows=Authority._authority_rows(record._name), rates={})
+        amount, currency, date = amounts[record.id]
         company = company or self.env.company
         allow_self = self.env["crm.review.rule"]._rule_info(spec.rule_id).allow_self_approval
         person = (

@@ -41,6 +41,13 @@ registry.category("web_tour.tours").add("crm_review_authority_simulate_tour", {
             trigger:
                 ".modal .o_field_widget[name=result]:contains(Authority: Mia Manager (up to 50,000.00 USD)):contains(Authority: Sam Senior (no authority): skipped):contains(Authority: Cleo CFO (no limit))",
         },
+        {
+            content: "The salesperson of the order would submit it",
+            trigger: ".modal .o_field_widget[name=submitter_id] input:value(Sally Submitter)",
+        },
+        {
+            trigger: "body:not(:has(.o-autocomplete--dropdown-menu))",
+        },
         ...screenshot("review_authority_simulate", ".modal .modal-content"),
         {
             content: "Close: a simulation writes nothing",
