@@ -234,6 +234,23 @@ class TestReviewAuthority(AuthorityCommon, HttpCase, ReviewCommon):
         self._approve_level(small, self.mia)
         self.assertEqual(small.review_state, "approved")
 
+    def test_a_group_authority_covers_its_members(self):
+        directors = self.env["res.groups"].create(
+            {"name": "Regional directors", "user_ids": [Command.set(self.sam.ids)]}
+        )
+        self.env["crm.review.authority"].create(
+            {"group_id": directors.id, "model": "sale.order", "max_amount": 1000000, "currency_id": self.usd.id}
+        )
+        order = self._authority_order(700000)
+        self.rpc(self.sally, "sale.order", "action_review_submit", [order.id])
+        self.assertEqual(
+            self._route(order),
+            [
+                ("Authority: Mia Manager (up to 50,000.00 USD)", "pending", "Mia Manager"),
+                ("Authority: Sam Senior (up to 1,000,000.00 USD)", "waiting", "Sam Senior"),
+            ],
+        )
+
     def test_second_company_in_yuan_with_its_own_limits_and_fallback(self):
         in_b = {"context": {"allowed_company_ids": [self.company_b.id, self.company_a.id]}}
         order = self._authority_order(2000000, company=self.company_b)
@@ -417,6 +434,14 @@ class TestReviewAuthority(AuthorityCommon, HttpCase, ReviewCommon):
         )
         self.rpc(self.admin_a, "crm.review.authority", "write", [row_id], {"escalates_to_id": self.cleo.id})
         self.assertEqual(self.sam.review_manager_id, self.cleo)
+        self.assertRpcRefused(
+            "Sam Senior cannot be the one who approves above their own authority",
+            self.admin_a,
+            "crm.review.authority",
+            "write",
+            [row_id],
+            {"escalates_to_id": self.sam.id},
+        )
         found = set(self.rpc(self.admin_a, "crm.review.authority", "search", []))
         self.assertLessEqual(set(own.ids) | {row_id}, found)
         self.assertFalse(found & set(other.ids))
