@@ -931,7 +931,8 @@ class CrmReview(models.Model):
                     "position": step.position,
                     "submission": submission[record.id],
                     "state": step.state,
-                    "approval_mode": spec.approval_mode,
+                    # One person per level of an authority chain (or its fallback: any administrator).
+                    "approval_mode": "any" if spec.approver_type == "authority" else spec.approval_mode,
                     "comment_required": spec.comment_required,
                     "submitter_id": submitter.id,
                     "company_id": company.id,

@@ -98,7 +98,10 @@ class AuthorityCommon:
                 "name": "Orders by authority",
                 "state": "active",
                 "model_id": env["ir.model"]._get_id("sale.order"),
-                "step_ids": [Command.create({"name": "Authority", "approver_type": "authority"})],
+                # "All of them", left over from another kind of step: a chain still asks one person per level.
+                "step_ids": [
+                    Command.create({"name": "Authority", "approver_type": "authority", "approval_mode": "all"})
+                ],
             }
         )
         cls.plain_product = env["product.product"].create({"name": "Machine", "list_price": 1, "taxes_id": False})
@@ -281,6 +284,7 @@ class TestReviewAuthority(AuthorityCommon, HttpCase, ReviewCommon):
             ],
         )
         self.assertEqual(len(big.sudo().review_log_ids.filtered(lambda row: row.action == "skip")), 2)
+        self.assertEqual(big.sudo().review_ids.mapped("approval_mode"), ["any"] * 5)
         for user in (self.mia, self.dora):
             self._approve_level(big, user, **in_b)
         self.assertRpcRefused("you submitted it", self.sally, "sale.order", "action_review_approve", [big.id], **in_b)
@@ -295,6 +299,20 @@ class TestReviewAuthority(AuthorityCommon, HttpCase, ReviewCommon):
         )
         self.rpc(self.admin_b, "sale.order", "action_review_approve", [big.id])
         self.assertEqual(big.review_state, "approved")
+
+    def test_a_list_submitted_at_once_costs_no_query_per_order(self):
+        warm = self._authority_order(700000)
+        warm.with_user(self.sally).action_review_submit()  # per-user caches, as on a running server
+        counts = {}
+        for size in (3, 12):
+            orders = self.env["sale.order"].concat(*(self._authority_order(700000) for _index in range(size)))
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            orders.with_user(self.sally).action_review_submit()
+            self.env.flush_all()
+            counts[size] = self.cr.sql_log_count - before
+            self.assertEqual(len(orders.sudo().review_ids), 4 * size)
+        self.assertLessEqual(counts[12], counts[3], f"queries by list size: {counts}")
 
     def test_submitter_in_the_chain_is_skipped_unless_the_rule_allows(self):
         # Tom leads the order's sales team and has no manager: the chain starts with him.
