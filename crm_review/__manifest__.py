@@ -20,6 +20,7 @@
         "wizard/crm_review_setup_views.xml",
         "views/crm_review_rule_views.xml",
         "views/crm_review_reason_views.xml",
+        "views/crm_review_authority_views.xml",
         "views/crm_review_views.xml",
         "views/crm_review_log_views.xml",
         "views/crm_review_reminder_rule_views.xml",

@@ -22,3 +22,4 @@ from . import res_config_settings
 from . import crm_review_reminder_rule
 from . import crm_review_report
 from . import base_partner_merge
+from . import crm_review_authority

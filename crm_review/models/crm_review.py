@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
+from .crm_review_authority import MAX_CHAIN_LEVELS
 from .crm_review_rule import StepSpec
 
 # Fields of a line the engine reads with the lines (one fetch for a whole batch). Those of
@@ -46,6 +47,7 @@ class PlannedStep(NamedTuple):
     reviewers: object  # res.users: who decides (empty when skipped, or when nobody may in a dry run)
     fallback: bool  # nobody named may review: the company's review administrators decide
     carried: object  # crm.review: the approved line kept, for a carried step
+    name: str = ""  # the line's own name (a level of an authority chain), else the step's
 
 
 class CrmReview(models.Model):
@@ -284,8 +286,9 @@ class CrmReview(models.Model):
     def _compute_step_label(self):
         # The user reads the lines, hence their steps' names, whatever the step's company: one read for all.
         steps = self.sudo().step_id
-        steps.fetch(["name"])
-        names = {step.id: step.name for step in steps}
+        steps.fetch(["name", "approver_type"])
+        # A level of an authority chain is named after its person, when submitted.
+        names = {step.id: step.name for step in steps if step.approver_type != "authority"}
         for line in self:
             line.step_label = names.get(line.step_id.id) or line.name
 
@@ -527,7 +530,8 @@ class CrmReview(models.Model):
         step specs: no read of the step."""
         self.ensure_one()
         spec = self._review_step_spec()
-        return spec.name if spec else self.name
+        # A level of an authority chain is named after its person, when submitted.
+        return spec.name if spec and spec.approver_type != "authority" else self.name
 
     def _review_rejection_summary(self):
         """HTML sentence of this rejected line: step, reviewer, reason, how to fix it, comment (escaped)."""
@@ -708,6 +712,7 @@ class CrmReview(models.Model):
         previous_by_record = previous.grouped("res_id") if previous else {}
         no_line, nobody = self.sudo().browse(), self.env["res.users"]
         self._review_prefetch_named_reviewers(steps_by_record)
+        authority = {}  # amounts, limits and rates of the batch, read once (``_review_plan_authority_chain``)
         plan = {}
         for record in records:
             steps = steps_by_record.get(record.id, [])
@@ -721,9 +726,19 @@ class CrmReview(models.Model):
                 }
             company = record.company_id if "company_id" in record._fields else self.env["res.company"]
             route, opened = [], False
+            levels_added = 0  # an authority chain plans one line per level: the steps after it move down
             for position, (spec, applies) in enumerate(steps, start=1):
+                position += levels_added
                 if not applies:
                     route.append(PlannedStep(spec, position, "skipped", nobody, False, no_line))
+                elif spec.approver_type == "authority":
+                    # Planned afresh at each submission (the amount may have changed): never carried.
+                    levels = self._review_plan_authority_chain(
+                        spec, record, submitter, company, (position, opened), authority, dry_run
+                    )
+                    route += levels
+                    opened = opened or any(level.state != "skipped" for level in levels)
+                    levels_added += len(levels) - 1
                 elif spec.id in kept:
                     # An approval stands only for a step that still applies: the record may have changed since.
                     line = kept[spec.id]
@@ -810,6 +825,85 @@ class CrmReview(models.Model):
         return users, True
 
     @api.model
+    def _review_plan_authority_chain(self, spec, record, submitter, company, start, authority, dry_run=False):
+        """The levels of authority-chain step ``spec`` for ``record``: [PlannedStep], one per person.
+
+        The chain starts at the submitter's manager (their "Approves above my
+        authority", else their employee's manager, else the record's sales team
+        leader, else the step's first approver) and climbs one manager at a time
+        until someone's authority (``crm.review.authority``) covers the record's
+        amount (``_review_authority_amounts``). A person without authority for
+        the model, who may not review (archived, not in the company, no Reviewer
+        access) or who submitted the record (unless the rule allows it) is a
+        skipped level. A chain whose top does not cover the amount ends with the
+        company's review administrators.
+
+        :param start: (position of the first level, whether an earlier step of the route is open)
+        :param authority: what the plan reads once for its whole batch (amounts, limits, rates), filled here
+        """
+        Authority = self.env["crm.review.authority"]
+        amounts = authority.setdefault("amounts", {})
+        if record.id not in amounts:
+            # The amounts of every record being planned, in one batch.
+            amounts.update(record.browse(record._prefetch_ids)._review_authority_amounts())
+        if "rows" not in authority:
+            authority.update(rows=Authority._authority_rows(record._name), rates={})
+        amount, currency, date = amounts[record.id]
+        company = company or self.env.company
+        allow_self = self.env["crm.review.rule"]._rule_info(spec.rule_id).allow_self_approval
+        person = (
+            Authority._authority_next_manager(submitter, company)
+            or self.env["crm.review.step"]._review_manager_of(record, submitter)
+            or self.env["res.users"].browse(spec.authority_user_id)
+        )
+        nobody = self.env["res.users"]
+        levels, seen, covered = [], set(), False
+        while person and person.id not in seen and len(seen) < MAX_CHAIN_LEVELS and not covered:
+            seen.add(person.id)
+            user = person.sudo()
+            row = None
+            if person == submitter and not allow_self:
+                why = self.env._("submitted the record")
+            elif not (user.active and not user.share and company in user.company_ids and user._review_is_reviewer()):
+                why = self.env._("may not review")
+            else:
+                row, covered = Authority._authority_best_row(
+                    authority["rows"], person, company, amount, currency, date, authority["rates"]
+                )
+                why = not row and self.env._("no authority")
+            if why:
+                name = self.env._("Authority: %(user)s (%(why)s): skipped", user=user.name, why=why)
+                levels.append((nobody, False, name))
+            else:
+                name = self.env._("Authority: %(user)s (%(limit)s)", user=user.name, limit=row._authority_limit_text())
+                levels.append((person, False, name))
+            person = Authority._authority_next_manager(person, company)
+        if not covered:
+            admins = self._review_fallback_reviewers(company, exclude=submitter)
+            if not admins and not dry_run:
+                raise UserError(
+                    self.env._(
+                        "Nobody can approve %(amount)s for %(record)s: no authority in the chain covers it and "
+                        "%(company)s has no review administrator.",
+                        amount=Authority._authority_amount_text(amount, currency),
+                        record=record.sudo().display_name,
+                        company=company.name,
+                    )
+                )
+            name = self.env._(
+                "Authority: review administrators (no authority in the chain covers %(amount)s)",
+                amount=Authority._authority_amount_text(amount, currency),
+            )
+            levels.append((admins, True, name))
+        position, opened = start
+        planned, no_line = [], self.sudo().browse()
+        for level, (reviewers, fallback, name) in enumerate(levels):
+            state = "skipped" if not (reviewers or fallback) else "waiting" if opened else "pending"
+            opened = opened or state != "skipped"
+            planned.append(PlannedStep(spec, position + level, state, reviewers, fallback, no_line, name))
+        return planned
+
+    @api.model
     def _review_route_values(self, records, plan, names):
         """Values of the lines of a new submission of ``records`` following ``plan``, and the earlier
         lines carried over (renumbered into the new submission)."""
@@ -833,11 +927,12 @@ class CrmReview(models.Model):
                     "res_name": names[record.id],
                     "rule_id": spec.rule_id,
                     "step_id": spec.id,
-                    "name": spec.name,
+                    "name": step.name or spec.name,
                     "position": step.position,
                     "submission": submission[record.id],
                     "state": step.state,
-                    "approval_mode": spec.approval_mode,
+                    # One person per level of an authority chain (or its fallback: any administrator).
+                    "approval_mode": "any" if spec.approver_type == "authority" else spec.approval_mode,
                     "comment_required": spec.comment_required,
                     "submitter_id": submitter.id,
                     "company_id": company.id,
@@ -893,8 +988,11 @@ class CrmReview(models.Model):
         Log = self.env["crm.review.log"]
         Log._log(records, "submit", names=names)
         skipped = new_lines.filtered(lambda line: line.state == "skipped")
-        if skipped:
-            Log._log(records.browse(skipped.mapped("res_id")), "skip", lines=skipped, names=names)
+        while skipped:
+            # One audit row per skipped step: a batch of rows per rank of skipped step within its record.
+            first = skipped.browse([lines[0].id for lines in skipped.grouped("res_id").values()])
+            Log._log(records.browse(first.mapped("res_id")), "skip", lines=first, names=names)
+            skipped -= first
         # A to-do left on a record (a fix-and-resubmit, a step recalled) goes to the first reviewer.
         old_todos -= pending._review_schedule_activities(handover=old_todos)
         next_step = {line.res_id: line._review_waiting_sentence() for line in pending}

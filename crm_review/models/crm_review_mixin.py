@@ -11,6 +11,7 @@ REVIEW_KEEP_STATE = object()
 REVIEW_STATUS_FIELDS = [
     "review_reviewer_ids",
     "review_step_label",
+    "review_route_label",
     "review_reviewers_label",
     "review_submitter_id",
     "review_can_decide",
@@ -43,6 +44,8 @@ class CrmReviewMixin(models.AbstractModel):
     _description = "Reviewable Record"
 
     _review_default_key_fields = ()
+    # The date an authority limit is converted into the record's currency at (today when empty).
+    _review_authority_date_field = None
 
     # No default: NULL means "never entered review", so installing the addon
     # does not rewrite big tables.
@@ -68,6 +71,11 @@ class CrmReviewMixin(models.AbstractModel):
     )
     review_reviewer_ids = fields.Many2many("res.users", string="Current reviewers", compute="_compute_review_status")
     review_step_label = fields.Char("Review step", compute="_compute_review_status")
+    review_route_label = fields.Char(
+        "Review route",
+        compute="_compute_review_status",
+        help="The steps of the review in progress, in order: approved ones ticked, the current one marked.",
+    )
     review_reviewers_label = fields.Char("Waiting for", compute="_compute_review_status")
     review_submitter_id = fields.Many2one("res.users", string="Submitted by", compute="_compute_review_status")
     review_can_decide = fields.Boolean(compute="_compute_review_status")
@@ -142,11 +150,20 @@ class CrmReviewMixin(models.AbstractModel):
                 )
             else:
                 record.review_step_label = False
+            record.review_route_label = bool(line) and self._review_route_text(chain)
             record.review_can_decide = bool(line) and bool(line._review_acting_for(user, substituted))
             record.review_to_me = record.review_can_decide
             record.review_submitted_by_me = bool(chain) and chain[0].submitter_id == user
             rejected = chain.filtered(lambda line: line.state == "rejected")[-1:]
             record.review_last_rejection = rejected._review_rejection_summary() if rejected else False
+
+    @api.model
+    def _review_route_text(self, chain):
+        """ "✓ Manager → [Director] → CFO": the steps of a review (``chain``, its current lines) in order."""
+        marks = {"approved": "✓ %s", "pending": "[%s]"}
+        return " → ".join(
+            marks.get(line.state, "%s") % line._review_step_name() for line in chain if line.state != "skipped"
+        )
 
     def _review_search_lines(self, operator, value, field_name, line_domain):
         """Records having a review line that matches ``line_domain``: one subquery, no query."""
@@ -478,3 +495,25 @@ class CrmReviewMixin(models.AbstractModel):
         action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
         action["context"] = {}
         return action
+
+    # ------------------------------------------------------------------
+    # Approval authority
+    # ------------------------------------------------------------------
+
+    def _review_authority_amounts(self):
+        """{record id: (amount, currency, date)}: what an authority chain must cover, in the record's
+        currency, and the date its limits are converted at. A monetary ``amount_total`` at
+        ``_review_authority_date_field`` (today when none) by default; nothing to cover when the model
+        has no amount. Read in sudo: the planner compares, the submitter sees only the route."""
+        records = self.sudo()
+        amount_field = self.env["crm.review"]._review_summary_fields(records)[1]
+        currency_field = amount_field and records._fields[amount_field].get_currency_field(records)
+        date_field = self._review_authority_date_field
+        today = fields.Date.context_today(self)
+        result = {}
+        for record in records:
+            company = record.company_id if "company_id" in record._fields else self.env.company
+            currency = (currency_field and record[currency_field]) or (company or self.env.company).currency_id
+            date = fields.Date.to_date(record[date_field]) if date_field and record[date_field] else today
+            result[record.id] = (record[amount_field] if amount_field else 0.0, currency, date)
+        return result

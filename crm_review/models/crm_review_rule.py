@@ -39,6 +39,7 @@ class StepSpec(NamedTuple):
     todo_limit: int
     action_approved_id: int
     action_rejected_id: int
+    authority_user_id: int = 0
 
     @property
     def order(self):
@@ -487,6 +488,7 @@ class CrmReviewRule(models.Model):
                 todo_limit=step.todo_limit,
                 action_approved_id=step.action_approved_id.id,
                 action_rejected_id=step.action_rejected_id.id,
+                authority_user_id=step.authority_user_id.id,
             )
             for step in rule.step_ids
         )

@@ -25,6 +25,7 @@ class CrmReviewStep(models.Model):
             ("group", "Members of a group"),
             ("manager", "Submitter's manager / sales team leader"),
             ("field", "User field on the record"),
+            ("authority", "Authority chain, until a limit covers the amount"),
         ],
         string="Approved by",
         required=True,
@@ -38,6 +39,13 @@ class CrmReviewStep(models.Model):
         string="User field",
         ondelete="cascade",
         domain="[('model_id', '=', model_id), ('relation', '=', 'res.users'), ('ttype', '=', 'many2one')]",
+    )
+    authority_user_id = fields.Many2one(
+        "res.users",
+        string="First approver",
+        domain=[("share", "=", False)],
+        help='Authority chain: where the chain starts when the submitter has no manager (no "Approves above my '
+        'authority", no employee manager) and the record no sales team leader.',
     )
     approval_mode = fields.Selection(
         [("any", "Any one of them"), ("all", "All of them")],

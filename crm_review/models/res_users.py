@@ -22,6 +22,14 @@ class ResUsers(models.Model):
         required=True,
         help="How you are told that a review step waits for you (the to-do is always created).",
     )
+    review_manager_id = fields.Many2one(
+        "res.users",
+        string="Approves above my authority",
+        domain=[("share", "=", False)],
+        help='The next level of an authority chain (review steps "Authority chain"): who approves what '
+        "this user's approval authority does not cover. Empty: the manager of the user's employee, when the "
+        "Employees app is installed.",
+    )
 
     @property
     def SELF_WRITEABLE_FIELDS(self):
@@ -64,6 +72,14 @@ class ResUsers(models.Model):
             if user.review_substitute_from and user.review_substitute_to:
                 if user.review_substitute_from > user.review_substitute_to:
                     raise ValidationError(self.env._("The absence ends before it starts."))
+
+    @api.constrains("review_manager_id")
+    def _check_review_manager(self):
+        for user in self.sudo().filtered("review_manager_id"):
+            if user.review_manager_id == user:
+                raise ValidationError(
+                    self.env._("%(user)s cannot be the one who approves above their own authority.", user=user.name)
+                )
 
     def _review_names(self):
         """Names of these users, sorted, for sentences ("nobody" when empty)."""

@@ -10,6 +10,7 @@ class SaleOrder(models.Model):
     _inherit = ["sale.order", "crm.review.mixin"]
 
     _review_default_key_fields = ("order_line", "partner_id", "pricelist_id", "payment_term_id")
+    _review_authority_date_field = "date_order"
 
     review_sending_blocked = fields.Boolean(
         "Sending blocked by review",

@@ -26,3 +26,4 @@ from . import test_review_onboarding
 from . import test_review_language
 from . import test_review_history
 from . import test_review_email_reply
+from . import test_review_authority

@@ -93,7 +93,7 @@ class CrmReviewSimulate(models.TransientModel):
             else:
                 who = step.reviewers._review_names()
             rows += Markup("<tr><td>%s</td><td>%s</td><td>%s</td></tr>") % (
-                step.spec.name,
+                step.name or step.spec.name,
                 # A dry run carries no approval over; a carried step would show as approved.
                 states.get(step.state, states["approved"]),
                 who,

@@ -11,6 +11,22 @@ class ContractContract(models.Model):
     # A contract invoices for as long as it runs, so its review never ends: the mixin's
     # ``_review_resettable`` (every record) stands, and a change after approval needs a new one.
 
+    def _review_authority_amounts(self):
+        """A contract's authority amount is its monthly recurring value: the sum of its lines'
+        ``monthly_recurring`` (each line's subtotal per month, whatever its invoicing period), in the
+        contract's currency at its start date (today when it has none)."""
+        today = fields.Date.context_today(self)
+        contracts = self.sudo()
+        contracts.contract_line_ids.fetch(["monthly_recurring"])
+        return {
+            contract.id: (
+                sum(contract.contract_line_ids.mapped("monthly_recurring")),
+                contract.currency_id or contract.company_id.currency_id,
+                contract.date_start or today,
+            )
+            for contract in contracts
+        }
+
     @api.model
     def _review_open_domain(self):
         """Running contracts: one that has ended invoices no more."""
