@@ -10,6 +10,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import ReviewCommon
+from .screenshots import TourScreenshotsMixin
 
 FORM_CSRF_TOKEN = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)"')
 
@@ -286,15 +287,31 @@ class TestParallelSteps(RoutingCommon):
         self.assertFalse(order.sudo().review_ids.filtered("is_current"))
         self.assertFalse(self._review_activities(order))
 
-    def test_bulk_approve_decides_the_users_parallel_step(self):
-        order = self._at_parallel_steps()
-        other = self._at_parallel_steps()
-        self.env["sale.order"].browse((order | other).ids).with_user(self.director).with_context(
-            crm_review_no_wizard=True
-        ).action_review_approve()
-        for record in (order, other):
-            states = self._states(record)
+    def test_list_approve_decides_the_users_parallel_step(self):
+        orders = self._at_parallel_steps() | self._at_parallel_steps()
+        # The list's Approve action, run as the web client runs it.
+        self.authenticate("rv_director", "rv_director")
+        result = self.make_jsonrpc_request(
+            "/web/action/run",
+            {
+                "action_id": self.env.ref("crm_review.action_review_approve_selected").id,
+                "context": {"active_model": "sale.order", "active_ids": orders.ids, "active_id": orders[0].id},
+            },
+        )
+        self.assertIn("2 approved", result["params"]["message"])
+        for order in orders:
+            states = self._states(order)
             self.assertEqual((states["Finance"], states["Legal"]), ("approved", "pending"))
+        # Again: both orders now wait for Legal only, which is not Dora's.
+        result = self.make_jsonrpc_request(
+            "/web/action/run",
+            {
+                "action_id": self.env.ref("crm_review.action_review_approve_selected").id,
+                "context": {"active_model": "sale.order", "active_ids": orders.ids, "active_id": orders[0].id},
+            },
+        )
+        self.assertIn("2 refused", result["params"]["message"])
+        self.assertIn("You are not a reviewer of step Legal", result["params"]["message"])
 
     def test_the_email_link_approves_its_own_step(self):
         self.parallel.step_ids.filtered(lambda step: step.name == "Legal").user_ids = [Command.link(self.director.id)]
@@ -448,3 +465,39 @@ class TestDecideOnce(RoutingCommon):
         self.assertEqual(lines["Pricing"].done_by_id, self.reviewer2)
         self.assertEqual(lines["Director"].state, "pending")
         self.assertRpcRefused("you submitted it", self.reviewer, "sale.order", "action_review_approve", order.ids)
+
+
+@tagged("post_install", "-at_install")
+class TestRoutingTours(TourScreenshotsMixin, RoutingCommon):
+    browser_size = "1280x800"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.parallel = cls._rule(
+            "Parallel review",
+            [
+                ("Manager", 10, cls.reviewer, "any"),
+                ("Finance", 20, cls.director, "any"),
+                ("Legal", 20, cls.reviewer2, "any"),
+                ("Final", 30, cls.reviewer, "any"),
+            ],
+        )
+
+    def test_banner_shows_both_parallel_steps(self):
+        order = self._submitted()
+        self.rpc(self.reviewer, "sale.order", "action_review_approve", order.ids)
+        self.start_tour(f"/odoo/sale.order/{order.id}", "crm_review_parallel_banner_tour", login="rv_director")
+        states = self._states(order)
+        self.assertEqual((states["Finance"], states["Legal"], states["Final"]), ("approved", "pending", "waiting"))
+
+    def test_rule_form_shows_parallel_steps(self):
+        self.start_tour(
+            f"/odoo/action-crm_review.crm_review_rule_action/{self.parallel.id}",
+            "crm_review_parallel_rule_tour",
+            login="rv_admin",
+        )
+        self.assertEqual(
+            set(self.parallel.step_ids.filtered(lambda step: step.sequence == 20).mapped("name")),
+            {"Manager", "Finance", "Legal"},
+        )
