@@ -720,7 +720,8 @@ class CrmReview(models.Model):
         is now (continue mode) unless one of the rules asks to restart from the
         first step; the other steps are planned afresh (a step skipped before is
         reviewed if the fixed record now matches its condition). The first step
-        left to decide is pending.
+        left to decide is pending, with the steps parallel to it
+        (``_review_stage_positions``).
 
         :param previous: current lines of the records (of their last submission)
         :param dry_run: refuse nothing: a record no rule applies to gets no step,
@@ -995,6 +996,13 @@ class CrmReview(models.Model):
         # The decided step's to-do goes to the next step's reviewer rather than being removed and made again.
         after, handed = advancing._review_activate_next(advanced, handover=done_todos)
         done_todos -= handed
+        # Steps this decision opened whose rule lets the same reviewer decide once (read while in the cache).
+        Rule = self.env["crm.review.rule"]
+        opened = advancing.filtered(
+            lambda line: line.state == "pending"
+            and line.id not in was_pending
+            and Rule._rule_info(line.rule_id.id).decide_once
+        )
         substitute_for = self._review_substitute_for(acting_for)
         notes = {}
         for line in self:
@@ -1026,14 +1034,6 @@ class CrmReview(models.Model):
             bodies[line.res_id] = body
         self.env["crm.review.notifier"]._post(records, bodies)
         self._review_run_actions("approved", advanced)
-        # Steps this decision opened whose rule lets the same reviewer decide once (read before the unlink
-        # below empties the ORM cache).
-        Rule = self.env["crm.review.rule"]
-        opened = advancing.filtered(
-            lambda line: line.state == "pending"
-            and line.id not in was_pending
-            and Rule._rule_info(line.rule_id.id).decide_once
-        )
         done_todos.unlink()
         if opened:
             self._review_decide_once(records, opened, acting_for, comment, chain)
