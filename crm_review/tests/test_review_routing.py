@@ -280,6 +280,19 @@ class TestParallelSteps(RoutingCommon):
         self.assertEqual((states["Legal"], states["Final"]), ("approved", "pending"))
         self.assertFalse(self._review_activities(order, self.director))
 
+    def test_marking_a_todo_done_approves_the_step_it_is_for(self):
+        self.parallel.step_ids.filtered(lambda step: step.name == "Legal").user_ids = [Command.link(self.director.id)]
+        order = self._at_parallel_steps()
+        legal_todo = self._review_activities(order, self.director).filtered(
+            lambda todo: todo.summary == "Review: Legal"
+        )
+        self.assertEqual(len(legal_todo), 1)
+        self.rpc(self.director, "mail.activity", "action_feedback", legal_todo.ids, feedback="Terms read")
+        states = self._states(order)
+        self.assertEqual((states["Finance"], states["Legal"]), ("pending", "approved"), "Legal's to-do, Legal's step")
+        self.assertEqual(self._lines(order)["Legal"].note, "Terms read")
+        self.assertEqual(self._review_activities(order, self.director).summary, "Review: Finance")
+
     def test_recall_closes_every_parallel_step(self):
         order = self._at_parallel_steps()
         self.rpc(self.salesman, "sale.order", "action_review_recall", order.ids)
