@@ -350,11 +350,12 @@ class CrmReview(models.Model):
 
     def action_approve(self):
         """Approve this step from the reviewer's inbox, as the record's own Approve button does."""
-        return self._review_record_of_pending_step().action_review_approve()
+        # This row's step, not another parallel step of the record.
+        return self._review_record_of_pending_step().with_context(crm_review_line_ids=self.ids).action_review_approve()
 
     def action_reject(self):
         """Open the reject dialog of this step's record."""
-        return self._review_record_of_pending_step().action_review_reject()
+        return self._review_record_of_pending_step().with_context(crm_review_line_ids=self.ids).action_review_reject()
 
     # ------------------------------------------------------------------
     # What the mixin's actions read and check first

@@ -441,6 +441,10 @@ class CrmReviewMixin(models.AbstractModel):
         return True
 
     def _review_open_wizard(self, model, title):
+        context = {"default_res_model": self._name, "default_res_ids": str(self.ids)}
+        if self.env.context.get("crm_review_line_ids"):
+            # The dialog decides the step it was opened for (an inbox row, among parallel steps).
+            context["crm_review_line_ids"] = self.env.context["crm_review_line_ids"]
         return {
             "type": "ir.actions.act_window",
             "name": title,
@@ -448,7 +452,7 @@ class CrmReviewMixin(models.AbstractModel):
             "view_mode": "form",
             "views": [(False, "form")],
             "target": "new",
-            "context": {"default_res_model": self._name, "default_res_ids": str(self.ids)},
+            "context": context,
         }
 
     # ------------------------------------------------------------------

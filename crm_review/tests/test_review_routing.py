@@ -293,6 +293,33 @@ class TestParallelSteps(RoutingCommon):
         self.assertEqual(self._lines(order)["Legal"].note, "Terms read")
         self.assertEqual(self._review_activities(order, self.director).summary, "Review: Finance")
 
+    def test_the_inbox_row_decides_its_own_step(self):
+        self.parallel.step_ids.filtered(lambda step: step.name == "Legal").user_ids = [Command.link(self.director.id)]
+        order = self._at_parallel_steps()
+        legal = self._lines(order)["Legal"]
+        self.rpc(self.director, "crm.review", "action_approve", legal.ids)
+        states = self._states(order)
+        self.assertEqual((states["Finance"], states["Legal"]), ("pending", "approved"), "the row's step")
+        # The row's Reject opens the dialog for its own step.
+        other = self._at_parallel_steps()
+        legal = self._lines(other)["Legal"]
+        action = self.rpc(self.director, "crm.review", "action_reject", legal.ids)
+        self.assertEqual(action["context"]["crm_review_line_ids"], legal.ids)
+        wizard_id = self.rpc(
+            self.director,
+            "crm.review.reject",
+            "create",
+            {"reason_id": self.reject_reason.id, "note": "Clause missing"},
+            context=action["context"],
+        )
+        self.rpc(self.director, "crm.review.reject", "action_confirm", [wizard_id], context=action["context"])
+        lines = {line.name: line for line in other.sudo().review_ids}
+        self.assertEqual((lines["Legal"].state, lines["Finance"].state), ("rejected", "cancelled"))
+        # A row whose step is no longer pending decides nothing.
+        self.assertRpcRefused(
+            "is no longer waiting for a decision", self.director, "crm.review", "action_approve", legal.ids
+        )
+
     def test_recall_closes_every_parallel_step(self):
         order = self._at_parallel_steps()
         self.rpc(self.salesman, "sale.order", "action_review_recall", order.ids)
