@@ -49,7 +49,10 @@ class CrmReviewController(http.Controller):
                 # Locked first: the step checked is the one the engine decides.
                 values["message"] = self._review_link_refusal(record, line, lock=True)
                 if not values["message"]:
-                    record.with_context(crm_review_no_wizard=True).action_review_approve(comment=comment or None)
+                    # The step of the link, not another parallel step the user also reviews.
+                    record.with_context(crm_review_no_wizard=True, crm_review_line_ids=line.ids).action_review_approve(
+                        comment=comment or None
+                    )
                     values["approved"] = True
                     values["message"] = request.env._(
                         "You approved step %(step)s of %(record)s.", step=values["step"], record=line.res_name
@@ -106,8 +109,9 @@ class CrmReviewController(http.Controller):
     def _review_link_refusal(self, record, line, lock=False):
         """Why the user cannot approve the step of the link now; None when they can."""
         chain = record._review_lines(lock=lock)
-        pending = next((current for current in chain if current.state == "pending"), None)
-        if pending != line:
+        # Parallel steps are pending together: the link's step is the one that must still be.
+        pending = next((current for current in chain if current.state == "pending" and current == line), None)
+        if not pending:
             step = line.with_context(lang=request.env.lang)._review_step_name()
             names = {"step": step, "record": line.res_name, "user": line.done_by_id.name}
             if line.state == "approved":
@@ -120,7 +124,8 @@ class CrmReviewController(http.Controller):
                 **names,
             )
         try:
-            request.env["crm.review"]._review_decidable(record, chain)  # the engine's rule of who may decide
+            # The engine's rule of who may decide, on the link's step.
+            request.env["crm.review"].with_context(crm_review_line_ids=line.ids)._review_decidable(record, chain)
         except (AccessError, UserError) as error:
             return error.args[0]
         return None

@@ -353,11 +353,12 @@ class CrmReview(models.Model):
 
     def action_approve(self):
         """Approve this step from the reviewer's inbox, as the record's own Approve button does."""
-        return self._review_record_of_pending_step().action_review_approve()
+        # This row's step, not another parallel step of the record.
+        return self._review_record_of_pending_step().with_context(crm_review_line_ids=self.ids).action_review_approve()
 
     def action_reject(self):
         """Open the reject dialog of this step's record."""
-        return self._review_record_of_pending_step().action_review_reject()
+        return self._review_record_of_pending_step().with_context(crm_review_line_ids=self.ids).action_review_reject()
 
     # ------------------------------------------------------------------
     # What the mixin's actions read and check first
@@ -576,11 +577,18 @@ class CrmReview(models.Model):
 
     @api.model
     def _review_pending_by_record(self, chain):
-        """{record id: its step waiting for a decision} among ``chain`` (current lines, in route order)."""
-        pending = {}
+        """{record id: its steps waiting for a decision (several when parallel)} among ``chain`` (current
+        lines, in route order).
+
+        With ``crm_review_line_ids`` in the context (the step of an email link, of a to-do), only those
+        steps: the context narrows the choice, the decision policy still says who may decide.
+        """
+        only = self.env.context.get("crm_review_line_ids")
+        only = set(only) if isinstance(only, (list, tuple)) else None
+        pending = defaultdict(list)
         for line in chain:
-            if line.state == "pending":
-                pending.setdefault(line.res_id, line)
+            if line.state == "pending" and (only is None or line.id in only):
+                pending[line.res_id].append(line)
         return pending
 
     @api.model
@@ -597,17 +605,25 @@ class CrmReview(models.Model):
         substituted = user._review_substituted_users()
         allowed, refused = {}, {}
         for record in records:
-            line = pending.get(record.id)
-            reviewer = line._review_acting_for(user, substituted) if line else None
-            if reviewer:
-                allowed[record.id] = (line, reviewer)
+            lines = pending.get(record.id, [])
+            # Parallel steps: one decision decides one step, the first the user may decide.
+            for line in lines:
+                reviewer = line._review_acting_for(user, substituted)
+                if reviewer:
+                    allowed[record.id] = (line, reviewer)
+                    break
+            if record.id in allowed:
                 continue
             # The loser of a race (or a late click) reads who decided, rather than why they may not.
             decided = self._review_decided_by_other_text(record, chain, user)
-            if not line:
+            if not lines:
                 refused[record] = (UserError, decided or self._review_no_pending_step_text(record))
             else:
-                refused[record] = (AccessError, decided or line._review_refusal_reason(record, user, substituted))
+                open_lines = self.browse([line.id for line in lines]).with_prefetch(chain._prefetch_ids)
+                refused[record] = (
+                    AccessError,
+                    decided or open_lines._review_refusal_reason(record, user, substituted),
+                )
         return allowed, refused
 
     @api.model
@@ -663,26 +679,35 @@ class CrmReview(models.Model):
         return self.env._("Step %(step)s of %(record)s was already rejected by %(user)s at %(time)s.", **values)
 
     def _review_refusal_reason(self, record, user, substituted):
-        """Why ``user`` may not decide on this line, the current step of ``record``."""
-        self.ensure_one()
-        if self.submitter_id == user:
+        """Why ``user`` may not decide on these lines, the pending steps of ``record`` (several when parallel)."""
+        first = self[:1]
+        if first.submitter_id == user:
             return self.env._("You cannot decide on %(record)s: you submitted it.", record=record.display_name)
         if not user._review_is_reviewer():
             return self.env._(
                 "You cannot decide on %(record)s: you do not have the Reviewer access (Sales › Reviews).",
                 record=record.display_name,
             )
-        if self.approval_mode == "all" and user in self.acted_by_ids:
+        approved = self.filtered(lambda line: line.approval_mode == "all" and user in line.acted_by_ids)[:1]
+        if approved:
             return self.env._(
                 "You already approved step %(step)s of %(record)s: each reviewer approves once.",
-                step=self._review_step_name(),
+                step=approved._review_step_name(),
                 record=record.display_name,
+            )
+        if len(self) > 1:
+            return self.env._(
+                "You are not a reviewer of the steps of %(record)s waiting for a decision: %(steps)s.",
+                record=record.display_name,
+                steps="; ".join(
+                    f"{line._review_step_name()} ({line._review_waiting_reviewers()._review_names()})" for line in self
+                ),
             )
         return self.env._(
             "You are not a reviewer of step %(step)s of %(record)s (reviewers: %(reviewers)s).",
-            step=self._review_step_name(),
+            step=first._review_step_name(),
             record=record.display_name,
-            reviewers=self._review_waiting_reviewers()._review_names(),
+            reviewers=first._review_waiting_reviewers()._review_names(),
         )
 
     # ------------------------------------------------------------------
@@ -700,7 +725,8 @@ class CrmReview(models.Model):
         is now (continue mode) unless one of the rules asks to restart from the
         first step; the other steps are planned afresh (a step skipped before is
         reviewed if the fixed record now matches its condition). The first step
-        left to decide is pending.
+        left to decide is pending, with the steps parallel to it
+        (``_review_stage_positions``).
 
         :param previous: current lines of the records (of their last submission)
         :param dry_run: refuse nothing: a record no rule applies to gets no step,
@@ -725,31 +751,52 @@ class CrmReview(models.Model):
                     if line.state == "approved"
                 }
             company = record.company_id if "company_id" in record._fields else self.env["res.company"]
-            route, opened = [], False
-            levels_added = 0  # an authority chain plans one line per level: the steps after it move down
-            for position, (spec, applies) in enumerate(steps, start=1):
-                position += levels_added
+            route, opened = [], None
+            # An authority chain plans one line per level: the positions after its own move down.
+            shift, chain_extra, stage = 0, 0, None
+            for stage_position, (spec, applies) in zip(self._review_stage_positions(steps), steps, strict=True):
+                if stage_position != stage:
+                    shift, chain_extra, stage = shift + chain_extra, 0, stage_position
+                position = stage_position + shift
                 if not applies:
                     route.append(PlannedStep(spec, position, "skipped", nobody, False, no_line))
                 elif spec.approver_type == "authority":
                     # Planned afresh at each submission (the amount may have changed): never carried.
                     levels = self._review_plan_authority_chain(
-                        spec, record, submitter, company, (position, opened), authority, dry_run
+                        spec, record, submitter, company, (position, opened is not None), authority, dry_run
                     )
                     route += levels
-                    opened = opened or any(level.state != "skipped" for level in levels)
-                    levels_added += len(levels) - 1
+                    if opened is None:
+                        opened = next((level.position for level in levels if level.state == "pending"), None)
+                    chain_extra = max(chain_extra, len(levels) - 1)
                 elif spec.id in kept:
                     # An approval stands only for a step that still applies: the record may have changed since.
                     line = kept[spec.id]
                     route.append(PlannedStep(spec, position, "carried", line.reviewer_ids, False, line))
                 else:
                     reviewers, fallback = self._review_step_reviewers(spec, record, submitter, company, dry_run)
-                    state = "waiting" if opened else "pending"
+                    # Every step left to decide at the first such position opens: parallel steps at once.
+                    opened = opened or position
+                    state = "pending" if position == opened else "waiting"
                     route.append(PlannedStep(spec, position, state, reviewers, fallback, no_line))
-                    opened = True
             plan[record.id] = route
         return plan
+
+    @api.model
+    def _review_stage_positions(self, steps):
+        """Position of each of ``steps`` ([(StepSpec, applies)] in review order) in the route.
+
+        Steps of one rule with the same sequence share a position: they are reviewed in parallel, and
+        the next position opens when all of them are approved. Steps of different rules never share
+        one: rules merge one after the other, as each rule's author ordered them.
+        """
+        positions, position, previous = [], 0, None
+        for spec, _applies in steps:
+            key = (spec.rule_id, spec.sequence)
+            if key != previous:
+                position, previous = position + 1, key
+            positions.append(position)
+        return positions
 
     @api.model
     def _review_prefetch_named_reviewers(self, steps_by_record):
@@ -995,7 +1042,7 @@ class CrmReview(models.Model):
             skipped -= first
         # A to-do left on a record (a fix-and-resubmit, a step recalled) goes to the first reviewer.
         old_todos -= pending._review_schedule_activities(handover=old_todos)
-        next_step = {line.res_id: line._review_waiting_sentence() for line in pending}
+        next_step = pending._review_waiting_sentences()
         self.env["crm.review.notifier"]._post(
             records,
             {
@@ -1010,12 +1057,15 @@ class CrmReview(models.Model):
         old_todos.unlink()
         return new_lines
 
-    def _review_approve(self, records, acting_for, comment, chain):
+    def _review_approve(self, records, acting_for, comment, chain, automatic=None):
         """Approve these pending lines (one per record of ``records``) as the current user.
 
         :param acting_for: {line id: the reviewer the user decides for (themselves or as a substitute)}
         :param chain: the current lines of ``records`` (``self`` among them)
+        :param automatic: {line id: the line the user just approved}, for steps approved by that decision
+            (the rule's "Same reviewer decides once")
         """
+        automatic = automatic or {}
         now = fields.Datetime.now()
         user = self.env.user
         finished_ids = []
@@ -1039,28 +1089,45 @@ class CrmReview(models.Model):
             finished_ids.append(line.id)
         finished = self.browse(finished_ids)
         # Found now, removed last: an unlink empties the ORM cache, and the steps are read again otherwise.
-        done_todos = finished._review_activities()
+        done_todos = finished._review_own_activities(chain)
         for users, line_ids in partly.items():
-            done_todos |= self.browse(line_ids)._review_activities(users)
+            done_todos |= self.browse(line_ids)._review_own_activities(chain, users)
         advanced = records.browse(finished.mapped("res_id"))
         advanced_ids = set(advanced.ids)
+        advancing = chain.filtered(lambda line: line.res_id in advanced_ids)
+        was_pending = set(advancing.filtered(lambda line: line.state == "pending").ids)
         # The decided step's to-do goes to the next step's reviewer rather than being removed and made again.
-        after, handed = chain.filtered(lambda line: line.res_id in advanced_ids)._review_activate_next(
-            advanced, handover=done_todos
-        )
+        after, handed = advancing._review_activate_next(advanced, handover=done_todos)
         done_todos -= handed
+        # Steps this decision opened whose rule lets the same reviewer decide once (read while in the cache).
+        Rule = self.env["crm.review.rule"]
+        opened = advancing.filtered(
+            lambda line: line.state == "pending"
+            and line.id not in was_pending
+            and Rule._rule_info(line.rule_id.id).decide_once
+        )
         substitute_for = self._review_substitute_for(acting_for)
+        notes = {}
+        for line in self:
+            note = comment
+            if line.id in automatic:
+                note = line._review_decided_once_text(automatic[line.id])
+                if comment:
+                    note = f"{note}\n{comment}"
+            notes[line.res_id] = note
         self.env["crm.review.log"]._log(
             records,
             "approve",
             lines=self,
-            notes=dict.fromkeys(records.ids, comment),
+            notes=notes,
             names={line.res_id: line.res_name for line in self},
             substitute_for=substitute_for,
         )
         bodies = {}
         for line in self:
             body = Markup("%s <b>%s</b>") % (self.env._("Approved step"), line._review_step_name())
+            if line.id in automatic:
+                body += Markup(" (%s)") % line._review_decided_once_text(automatic[line.id])
             if line.res_id in substitute_for:
                 body += Markup(" %s") % self._review_substitute_sentence(acting_for[line.id])
             if comment:
@@ -1071,6 +1138,70 @@ class CrmReview(models.Model):
         self.env["crm.review.notifier"]._post(records, bodies)
         self._review_run_actions("approved", advanced)
         done_todos.unlink()
+        if opened:
+            self._review_decide_once(records, opened, acting_for, comment, chain)
+
+    def _review_decide_once(self, records, opened, acting_for, comment, chain):
+        """Approve the steps among ``opened`` (their rule says the same reviewer decides once) where the
+        user who approved these lines is a reviewer and may decide them (``_review_acting_for``: never
+        the submitter of a record the rule does not let them approve, once per person on an "all" step).
+
+        Parallel steps opened together are approved one after the other; an approval that opens further
+        steps continues there: a chain of such steps collapses in one decision.
+        """
+        user = self.env.user
+        decided = {line.res_id: line for line in self if acting_for[line.id] == user}
+        candidates = opened.filtered(lambda line: line.res_id in decided)
+        nobody = self.env["res.users"]
+        while candidates:
+            auto = {}
+            for line in candidates:
+                if line.res_id not in auto and line._review_acting_for(user, nobody) == user:
+                    auto[line.res_id] = line
+            if not auto:
+                return
+            lines = self.browse([line.id for line in auto.values()])
+            lines._review_approve(
+                records.browse(list(auto)),
+                dict.fromkeys(lines.ids, user),
+                comment,
+                chain,
+                automatic={line.id: decided[line.res_id] for line in lines},
+            )
+            candidates -= lines
+
+    def _review_decided_once_text(self, previous):
+        """Why this step was approved without a click of its own: its reviewer approved ``previous``."""
+        self.ensure_one()
+        return self.env._(
+            "approved automatically: %(user)s approved step %(step)s",
+            user=previous.done_by_id.name or self.env.user.name,
+            step=previous._review_step_name(),
+        )
+
+    def _review_own_activities(self, chain, users=None):
+        """The to-dos of these lines (of all their reviewers, or only of ``users``) once decided.
+
+        To-dos are kept per record and assignee: a reviewer who also waits on a parallel step of the
+        record still pending keeps one to-do for it (preferably the one naming that step).
+        """
+        todos = self._review_activities(users)
+        decided, res_ids = set(self.ids), set(self.mapped("res_id"))
+        still = defaultdict(list)
+        for line in chain:
+            if line.state == "pending" and line.id not in decided and line.res_id in res_ids:
+                for user in line._review_waiting_reviewers():
+                    still[line.res_id, user.id].append(line._review_step_name())
+        if not still:
+            return todos
+        keep = self.env["mail.activity"]
+        for (res_id, user_id), names in still.items():
+            theirs = todos.filtered(
+                lambda todo, res_id=res_id, user_id=user_id: (todo.res_id, todo.user_id.id) == (res_id, user_id)
+            )
+            named = theirs.filtered(lambda todo, names=names: any(name in (todo.summary or "") for name in names))
+            keep |= (named + (theirs - named))[: len(names)]
+        return todos - keep
 
     def _review_reject(self, records, acting_for, reason, note, send_back, chain):
         """Reject these pending lines with ``reason`` and send the records back.
@@ -1088,6 +1219,10 @@ class CrmReview(models.Model):
                 note=note,
                 duration_hours=line._review_hours_since_pending(now),
             )
+        # A rejection in one of parallel steps stops the others: their to-dos go with the rejected one's.
+        rejected_ids = set(self.mapped("res_id"))
+        stopped = chain.filtered(lambda line: line.res_id in rejected_ids and line.state == "pending")
+        stopped._review_write_step("cancelled", is_current=False)
         # Found now, removed last: an unlink empties the ORM cache, and the steps are read again otherwise.
         done_todos = self._review_activities()
         to_previous = (
@@ -1121,6 +1256,11 @@ class CrmReview(models.Model):
                 body += Markup(" %s") % self._review_substitute_sentence(acting_for[line.id])
             if note:
                 body += Markup("<br/>%s") % note
+            stopped_names = [other._review_step_name() for other in stopped if other.res_id == line.res_id]
+            if stopped_names:
+                body += Markup("<br/>%s") % self.env._(
+                    "Stopped with it: step %(steps)s.", steps=", ".join(stopped_names)
+                )
             if line.res_id in activated:
                 body += Markup("<br/>%s %s") % (self.env._("Sent back to the previous step."), activated[line.res_id])
             else:
@@ -1215,6 +1355,13 @@ class CrmReview(models.Model):
             reviewers=self.reviewer_ids._review_names(),
         )
 
+    def _review_waiting_sentences(self):
+        """{record id: what these pending lines wait for, one sentence per step (parallel steps: several)}."""
+        sentences = defaultdict(list)
+        for line in self:
+            sentences[line.res_id].append(line._review_waiting_sentence())
+        return {res_id: " ".join(texts) for res_id, texts in sentences.items()}
+
     def _review_run_actions(self, outcome, records):
         """Run the server actions of these lines' steps (and rules) for ``outcome`` on ``records``.
 
@@ -1284,7 +1431,8 @@ class CrmReview(models.Model):
         }
 
     def _review_activate_next(self, records, handover=None):
-        """Make the first waiting step of each record pending, or approve the record.
+        """Make the first waiting steps of each record pending (all the parallel steps of the next
+        position, with a to-do for each), or approve the record; nothing while a step is still pending.
 
         ``self`` holds the current lines of ``records``.
         :param handover: to-dos being removed, handed over to the new reviewers where they can be
@@ -1294,11 +1442,18 @@ class CrmReview(models.Model):
         first = {}
         for line in self:
             if line.state in ("waiting", "pending"):
-                first.setdefault(line.res_id, line)
+                first.setdefault(line.res_id, line.position)
+        # The next position opens when no step is pending any more: parallel steps wait for each other.
+        busy = self.filtered(lambda line: line.state == "pending")
+        busy_ids = set(busy.mapped("res_id"))
         # With the chain's prefetch set: the steps of the decided and the next lines are read at once.
-        to_activate = self.browse([line.id for line in first.values() if line.state == "waiting"]).with_prefetch(
-            self._prefetch_ids
-        )
+        to_activate = self.browse(
+            [
+                line.id
+                for line in self
+                if line.state == "waiting" and line.res_id not in busy_ids and line.position == first[line.res_id]
+            ]
+        ).with_prefetch(self._prefetch_ids)
         for line in to_activate.filtered(lambda line: not line.reviewer_ids):
             # Every reviewer fixed at submission has been archived since.
             fallback = self._review_fallback_reviewers(line.company_id, exclude=line.submitter_id)
@@ -1307,8 +1462,10 @@ class CrmReview(models.Model):
         messages = {}
         for rule_id, lines in to_activate.grouped(lambda line: line.rule_id.id).items():
             lines.write(self._review_pending_values(rule_id, now))
-        for line in to_activate:
-            messages[line.res_id] = line._review_waiting_sentence()
+        messages.update(to_activate._review_waiting_sentences())
+        # A step decided while a parallel one is still open: say who the record still waits for.
+        record_ids = set(records.ids)
+        messages.update(busy.filtered(lambda line: line.res_id in record_ids)._review_waiting_sentences())
         todos = to_activate._review_schedule_activities(handover=handover)
         done = records.filtered(lambda r: r.id not in first)
         if done:
@@ -1318,7 +1475,11 @@ class CrmReview(models.Model):
         return messages, todos
 
     def _review_send_back_to_previous(self, chain, records):
-        """Reopen the last approved step before each rejected line; return the records sent back."""
+        """Reopen the last approved step before each rejected line; return the records sent back.
+
+        Parallel steps go back together: every approved step of the previous position is reopened, and
+        the rejected step with the steps its rejection stopped (cancelled) is asked again after them.
+        """
         to_previous = records.browse()
         vals_list = []
         for line in self:
@@ -1327,9 +1488,13 @@ class CrmReview(models.Model):
             )
             if not earlier:
                 continue
-            previous = max(earlier, key=lambda c: c.position)
+            position = max(earlier.mapped("position"))
+            previous = earlier.filtered(lambda c, position=position: c.position == position)
+            stopped = chain.filtered(
+                lambda c, line=line: c.res_id == line.res_id and c.position == line.position and c.state == "cancelled"
+            )
             (previous | line).write({"is_current": False})
-            for old in (previous, line):
+            for old in previous | line | stopped:
                 vals = old.copy_data()[0]
                 vals.update(
                     state="waiting",

@@ -209,6 +209,8 @@ class CrmReviewMailReply(models.Model):
                 tz=user.tz,
                 crm_review_no_wizard=True,
                 crm_review_by_email=DECIDED_BY_EMAIL,
+                # The step the reply's reference names, among parallel steps open at once.
+                crm_review_line_ids=line.ids,
             )
             .browse(line.res_id)
         )

@@ -136,22 +136,29 @@ class CrmReviewMixin(models.AbstractModel):
         substituted = user._review_substituted_users()
         for record in self:
             chain = by_record.get(record.id, lines.browse())
-            line = chain.filtered(lambda line: line.state == "pending")[:1]
+            # Parallel steps are pending together: the record shows them all.
+            line = chain.filtered(lambda line: line.state == "pending")
             record.review_reviewer_ids = line.reviewer_ids
-            record.review_reviewers_label = bool(line) and line.reviewer_ids._review_names()
+            if len(line) > 1:
+                record.review_reviewers_label = "; ".join(
+                    f"{step.reviewer_ids._review_names()} ({step._review_step_name()})" for step in line
+                )
+            else:
+                record.review_reviewers_label = bool(line) and line.reviewer_ids._review_names()
             record.review_submitter_id = chain[:1].submitter_id
             if line:
-                steps = chain.filtered(lambda step: step.state != "skipped")
+                # "Step k of n" counts positions: parallel steps are one of them.
+                positions = sorted(set(chain.filtered(lambda step: step.state != "skipped").mapped("position")))
                 record.review_step_label = self.env._(
                     "%(step)s (%(position)s/%(count)s)",
-                    step=line._review_step_name(),
-                    position=list(steps).index(line) + 1,
-                    count=len(steps),
+                    step=", ".join(step._review_step_name() for step in line),
+                    position=positions.index(line[0].position) + 1,
+                    count=len(positions),
                 )
             else:
                 record.review_step_label = False
             record.review_route_label = bool(line) and self._review_route_text(chain)
-            record.review_can_decide = bool(line) and bool(line._review_acting_for(user, substituted))
+            record.review_can_decide = any(step._review_acting_for(user, substituted) for step in line)
             record.review_to_me = record.review_can_decide
             record.review_submitted_by_me = bool(chain) and chain[0].submitter_id == user
             rejected = chain.filtered(lambda line: line.state == "rejected")[-1:]
@@ -451,6 +458,10 @@ class CrmReviewMixin(models.AbstractModel):
         return True
 
     def _review_open_wizard(self, model, title):
+        context = {"default_res_model": self._name, "default_res_ids": str(self.ids)}
+        if self.env.context.get("crm_review_line_ids"):
+            # The dialog decides the step it was opened for (an inbox row, among parallel steps).
+            context["crm_review_line_ids"] = self.env.context["crm_review_line_ids"]
         return {
             "type": "ir.actions.act_window",
             "name": title,
@@ -458,7 +469,7 @@ class CrmReviewMixin(models.AbstractModel):
             "view_mode": "form",
             "views": [(False, "form")],
             "target": "new",
-            "context": {"default_res_model": self._name, "default_res_ids": str(self.ids)},
+            "context": context,
         }
 
     # ------------------------------------------------------------------

@@ -291,9 +291,13 @@ class CrmReview(models.Model):
         notes = {line.id: line._overdue_escalation_text(targets[line.id], self.env) for line in self}
         self._log_lines("escalate", notes=notes)
         for model, lines in self.grouped("res_model").items():
+            # Parallel steps of a record escalated together: one note for the record, one sentence each.
+            bodies = defaultdict(list)
+            for line in lines:
+                bodies[line.res_id].append(Markup("%s") % notes[line.id])
             notifier._post(
                 self.env[model].browse(lines.mapped("res_id")),
-                {line.res_id: Markup("%s") % notes[line.id] for line in lines},
+                {res_id: Markup("<br/>").join(texts) for res_id, texts in bodies.items()},
             )
 
     def _overdue_escalation_text(self, targets, env):

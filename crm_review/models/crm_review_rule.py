@@ -56,6 +56,7 @@ class RuleInfo(NamedTuple):
     reject_limit: int
     action_approved_id: int
     action_rejected_id: int
+    decide_once: bool = False
 
 
 class RuleFields(NamedTuple):
@@ -125,6 +126,12 @@ class CrmReviewRule(models.Model):
     )
     allow_self_approval = fields.Boolean(
         help="Let a reviewer approve a record they submitted themselves.",
+    )
+    decide_once = fields.Boolean(
+        "Same reviewer decides once",
+        help="When the steps that open next are also for the reviewer who just approved, their approval counts "
+        "for those steps too (said in the chatter and the audit trail). Never for a submitter who may not "
+        "approve their own record; an 'all of them' step still waits for its other reviewers.",
     )
     key_field_ids = fields.Many2many(
         "ir.model.fields",
@@ -511,6 +518,7 @@ class CrmReviewRule(models.Model):
             rule.reject_limit,
             rule.action_approved_id.id,
             rule.action_rejected_id.id,
+            rule.decide_once,
         )
 
     @api.model

@@ -18,7 +18,13 @@ class CrmReviewStep(models.Model):
     model_id = fields.Many2one(related="rule_id.model_id")
     model = fields.Char(related="rule_id.model", string="Model name")
     name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10, help="Lower steps are reviewed first.")
+    sequence = fields.Integer(
+        "Order",
+        default=10,
+        help="Lower steps are reviewed first. Steps of the rule with the same order are reviewed at the same time "
+        "(in parallel): the next ones open when all of them are approved.",
+    )
+    parallel_label = fields.Char("In parallel with", compute="_compute_parallel_label")
     approver_type = fields.Selection(
         [
             ("users", "Specific users"),
@@ -80,6 +86,38 @@ class CrmReviewStep(models.Model):
         help="Server action run on the record when this step rejects it. "
         "The reviewer must be allowed to run it: in its groups, or with write access to the record.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A step given no order comes after the rule's others (as listed): steps run in parallel only
+        # when they are given the same order on purpose.
+        unordered = [
+            vals for vals in vals_list if "sequence" not in vals and "default_sequence" not in self.env.context
+        ]
+        if unordered:
+            rule_ids = {vals.get("rule_id") or self.env.context.get("default_rule_id") for vals in vals_list}
+            rule_ids.discard(None)
+            last = dict(self._read_group([("rule_id", "in", list(rule_ids))], ["rule_id"], ["sequence:max"]))
+            last = {rule.id: sequence for rule, sequence in last.items()}
+            for vals in vals_list:
+                rule_id = vals.get("rule_id") or self.env.context.get("default_rule_id")
+                if "sequence" in vals or "default_sequence" in self.env.context:
+                    sequence = vals.get("sequence", self.env.context.get("default_sequence"))
+                else:
+                    sequence = last[rule_id] + 1 if rule_id in last else self._fields["sequence"].default(self)
+                    vals["sequence"] = sequence
+                if isinstance(sequence, int):
+                    last[rule_id] = max(last.get(rule_id, sequence), sequence)
+        return super().create(vals_list)
+
+    @api.depends("rule_id.step_ids.sequence", "rule_id.step_ids.name")
+    def _compute_parallel_label(self):
+        """Names of the rule's other steps with the same order: they are reviewed at the same time."""
+        for step in self:
+            others = step.rule_id.step_ids.filtered(
+                lambda other, step=step: other.sequence == step.sequence and other != step
+            )
+            step.parallel_label = ", ".join(others.mapped("name")) or False
 
     @api.depends("approver_type", "user_ids", "group_id", "user_field_id")
     def _compute_approvers_label(self):

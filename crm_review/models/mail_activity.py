@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, models
 from odoo.exceptions import ValidationError
 
@@ -35,7 +37,10 @@ class MailActivity(models.Model):
         for model, activities in reviews.grouped("res_model").items():
             records = self.env[model].browse(activities.mapped("res_id"))
             records._review_check_may("decide")
-            allowed, refused = Review._review_decision_policy(records, Review._review_lines_of(records))
+            chain = Review._review_lines_of(records)
+            # Parallel steps: the to-do's own step, when its summary names one.
+            step_ids = self._review_steps_named(activities, chain)
+            allowed, refused = Review.with_context(crm_review_line_ids=step_ids)._review_decision_policy(records, chain)
             for record, (error, message) in refused.items():
                 if record.review_state == "pending":
                     raise error(message)
@@ -43,8 +48,27 @@ class MailActivity(models.Model):
             # The approval removes these to-dos; the others are stale and done as any to-do.
             decided |= activities.filtered(lambda a, ids=set(approve.ids): a.res_id in ids)
             if approve:
-                approve.with_context(crm_review_no_wizard=True).action_review_approve(comment=feedback or None)
+                approve.with_context(crm_review_no_wizard=True, crm_review_line_ids=step_ids).action_review_approve(
+                    comment=feedback or None
+                )
         others = (self - decided).exists()
         if others:
             return super(MailActivity, others)._action_done(feedback=feedback, attachment_ids=attachment_ids)
         return self.env["mail.message"], self.env["mail.activity"]
+
+    @api.model
+    def _review_steps_named(self, activities, chain):
+        """Ids of the pending steps these review to-dos are for: of each record, the steps its to-dos'
+        summaries name ("Review: Legal"), or all its pending steps when they name none."""
+        pending = chain.filtered(lambda line: line.state == "pending")
+        summaries = defaultdict(set)
+        for activity in activities:
+            summaries[activity.res_id].add(activity.summary or "")
+        line_ids = []
+        for res_id, lines in pending.grouped("res_id").items():
+            named = lines.filtered(
+                lambda line, res_id=res_id: self.env._("Review: %(step)s", step=line._review_step_name())
+                in summaries[res_id]
+            )
+            line_ids += (named or lines).ids
+        return line_ids

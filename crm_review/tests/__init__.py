@@ -27,3 +27,4 @@ from . import test_review_language
 from . import test_review_history
 from . import test_review_email_reply
 from . import test_review_authority
+from . import test_review_routing

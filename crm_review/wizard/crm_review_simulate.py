@@ -92,7 +92,9 @@ class CrmReviewSimulate(models.TransientModel):
                 who = self._simulate_fallback_text(record, step.reviewers)
             else:
                 who = step.reviewers._review_names()
-            rows += Markup("<tr><td>%s</td><td>%s</td><td>%s</td></tr>") % (
+            # Parallel steps share their number: they would be reviewed at the same time.
+            rows += Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>") % (
+                step.position,
                 step.name or step.spec.name,
                 # A dry run carries no approval over; a carried step would show as approved.
                 states.get(step.state, states["approved"]),
@@ -105,7 +107,7 @@ class CrmReviewSimulate(models.TransientModel):
                 "the submission would be refused. Give it reviewers before switching the rule on."
             )
         return warning + Markup(
-            "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
+            "<table class='table table-sm'><thead><tr><th>#</th><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
             "<tbody>%s</tbody></table>"
         ) % (self.env._("Step"), self.env._("Status"), self.env._("Who would be asked"), rows)
 
