@@ -9,6 +9,7 @@ from . import crm_review
 from . import crm_review_log
 from . import crm_review_notifier
 from . import crm_review_reminder
+from . import crm_review_routing
 from . import res_company
 from . import res_groups
 from . import res_users

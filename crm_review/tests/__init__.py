@@ -25,3 +25,4 @@ from . import test_review_correctness
 from . import test_review_onboarding
 from . import test_review_language
 from . import test_review_history
+from . import test_review_routing
