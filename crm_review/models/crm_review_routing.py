@@ -14,9 +14,12 @@ ROUTING_FIELDS = ["review_can_forward", "review_can_revoke"]
 
 
 class CrmReview(models.Model):
-    """Routing of a step: forward it to someone else, revoke one's own decision."""
+    """Routing of a step: forward it to someone else, revoke one's own decision.
 
-    _inherit = "crm.review"
+    Kept apart from the engine (``crm_review.py``), as the reminders are: what routing adds to a line.
+    """
+
+    _inherit = "crm.review"  # pylint: disable=consider-merging-classes-inherited
 
     def action_forward(self):
         """Open the forward dialog of this step (the reviewer's inbox)."""
@@ -151,9 +154,7 @@ class CrmReview(models.Model):
             if line.id in substitute_for:
                 body += Markup(" %s") % self._review_substitute_sentence(acting_for[line.id])
             if line._review_forward_keeps():
-                body += Markup("<br/>%s") % self.env._(
-                    "%(user)s decides too.", user=acting_for[line.id].sudo().name
-                )
+                body += Markup("<br/>%s") % self.env._("%(user)s decides too.", user=acting_for[line.id].sudo().name)
             if note:
                 body += Markup("<br/>%s") % note
             bodies[line.res_id] += body if not bodies[line.res_id] else Markup("<br/>") + body
@@ -331,7 +332,9 @@ class CrmReview(models.Model):
             self.env["crm.review.log"]
             .sudo()
             .search_fetch(
-                Domain("review_id", "in", lines.ids) & Domain("action", "=", "approve") & Domain("user_id", "=", user.id),
+                Domain("review_id", "in", lines.ids)
+                & Domain("action", "=", "approve")
+                & Domain("user_id", "=", user.id),
                 ["review_id", "substitute_for_id"],
                 order="id desc",
             )

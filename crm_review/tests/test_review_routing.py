@@ -10,9 +10,9 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
+from . import test_reliability_concurrency as races
 from .common import ReviewCommon
 from .reliability import Committed, outcome, sale_rule_vals
-from . import test_reliability_concurrency as races
 
 _logger = logging.getLogger(__name__)
 
@@ -113,8 +113,14 @@ class TestForward(RoutingCommon):
         order = self._submitted()
         todo = self._review_activities(order, self.reviewer)
         self.assertTrue(todo)
-        self.xmlrpc(self.reviewer, "sale.order", "action_review_forward", order.ids, self.li.id,
-                    "Ask Li, she knows this customer")
+        self.xmlrpc(
+            self.reviewer,
+            "sale.order",
+            "action_review_forward",
+            order.ids,
+            self.li.id,
+            "Ask Li, she knows this customer",
+        )
         line = self._line(order)
         self.assertEqual(line.state, "pending")
         self.assertEqual(line.reviewer_ids, self.li, "The forwarder gives up their place (the step's default).")
@@ -142,8 +148,14 @@ class TestForward(RoutingCommon):
     def test_forward_keeping_the_right_to_decide(self):
         self.manager_step.forward_mode = "keep"
         order = self._submitted()
-        self.json2(self.reviewer, "sale.order", "action_review_forward", order.ids, user_id=self.li.id,
-                   comment="Second opinion please")
+        self.json2(
+            self.reviewer,
+            "sale.order",
+            "action_review_forward",
+            order.ids,
+            user_id=self.li.id,
+            comment="Second opinion please",
+        )
         line = self._line(order)
         self.assertEqual(line.reviewer_ids, self.reviewer | self.li)
         self.assertEqual(self._todo_users(order), self.reviewer | self.li, "A new to-do for Li, the forwarder's stays.")
@@ -161,7 +173,10 @@ class TestForward(RoutingCommon):
         self.assertEqual(action["res_model"], "crm.review.forward")
         self.assertEqual(action["context"]["default_review_id"], line.id)
         wizard_id = self.xmlrpc(
-            self.reviewer, "crm.review.forward", "create", {"user_id": self.li.id, "note": "Yours"},
+            self.reviewer,
+            "crm.review.forward",
+            "create",
+            {"user_id": self.li.id, "note": "Yours"},
             context=action["context"],
         )
         self.xmlrpc(self.reviewer, "crm.review.forward", "action_confirm", [wizard_id])
@@ -171,11 +186,14 @@ class TestForward(RoutingCommon):
         self.assertEqual(self._line(order).reviewer_ids, self.director)
         self.assertEqual(self._todo_users(order), self.director)
         logs = self._logs(order, "forward").sorted("id")
-        self.assertEqual([(row.user_id, row.to_user_id) for row in logs],
-                         [(self.reviewer, self.li), (self.li, self.director)])
+        self.assertEqual(
+            [(row.user_id, row.to_user_id) for row in logs], [(self.reviewer, self.li), (self.li, self.director)]
+        )
 
     def test_forward_an_all_step_gives_the_place(self):
-        self.manager_step.write({"approval_mode": "all", "user_ids": [Command.set((self.reviewer | self.director).ids)]})
+        self.manager_step.write(
+            {"approval_mode": "all", "user_ids": [Command.set((self.reviewer | self.director).ids)]}
+        )
         order = self._submitted()
         self.xmlrpc(self.director, "sale.order", "action_review_approve", order.ids)
         self.manager_step.forward_mode = "keep"  # An "all" step ignores it: one approval per reviewer.
@@ -185,8 +203,14 @@ class TestForward(RoutingCommon):
         self.assertEqual(line.approved_by_ids, self.director, "Dora's approval stands.")
         self.assertEqual(line.state, "pending")
         # Dora approved already: she cannot be forwarded the step again.
-        self.assertRefused("Dora Director already approved step Manager", self.li, "sale.order",
-                           "action_review_forward", order.ids, self.director.id)
+        self.assertRefused(
+            "Dora Director already approved step Manager",
+            self.li,
+            "sale.order",
+            "action_review_forward",
+            order.ids,
+            self.director.id,
+        )
         self.xmlrpc(self.li, "sale.order", "action_review_approve", order.ids)
         self.assertEqual(self._line(order).state, "approved")
 
@@ -202,50 +226,96 @@ class TestForward(RoutingCommon):
         for target, text in refusals.items():
             with self.subTest(target=target.name):
                 self.assertRefused(text, self.reviewer, "sale.order", "action_review_forward", order.ids, target.id)
-        self.assertRefused("they do not have the Reviewer access", self.reviewer, "sale.order",
-                           "action_review_forward", order.ids, self.outsider.id)
-        self.assertRefused("not allowed in its company, ", self.reviewer, "sale.order",
-                           "action_review_forward", order.ids, self.reviewer_b.id)
-        self.assertRefused("User 999999 does not exist", self.reviewer, "sale.order",
-                           "action_review_forward", order.ids, 999999)
-        self.assertRefused("Forward the step to one user", self.reviewer, "sale.order",
-                           "action_review_forward", order.ids, "li")
+        self.assertRefused(
+            "they do not have the Reviewer access",
+            self.reviewer,
+            "sale.order",
+            "action_review_forward",
+            order.ids,
+            self.outsider.id,
+        )
+        self.assertRefused(
+            "not allowed in its company, ",
+            self.reviewer,
+            "sale.order",
+            "action_review_forward",
+            order.ids,
+            self.reviewer_b.id,
+        )
+        self.assertRefused(
+            "User 999999 does not exist", self.reviewer, "sale.order", "action_review_forward", order.ids, 999999
+        )
+        self.assertRefused(
+            "Forward the step to one user", self.reviewer, "sale.order", "action_review_forward", order.ids, "li"
+        )
         # The submitter, while the rule does not allow self-approval.
         own = self._submitted(self.seller_reviewer)
-        self.assertRefused("Sue Sells cannot review", self.reviewer, "sale.order",
-                           "action_review_forward", own.ids, self.seller_reviewer.id)
+        self.assertRefused(
+            "Sue Sells cannot review",
+            self.reviewer,
+            "sale.order",
+            "action_review_forward",
+            own.ids,
+            self.seller_reviewer.id,
+        )
         # A reviewer already waiting on the step.
         self.manager_step.user_ids = self.reviewer | self.li
         two = self._submitted()
-        self.assertRefused("Li Na already reviews step Manager", self.reviewer, "sale.order",
-                           "action_review_forward", two.ids, self.li.id)
+        self.assertRefused(
+            "Li Na already reviews step Manager",
+            self.reviewer,
+            "sale.order",
+            "action_review_forward",
+            two.ids,
+            self.li.id,
+        )
         # A step that may not be forwarded.
         self.manager_step.allow_forward = False
-        self.assertRefused("cannot be forwarded: its rule does not allow it", self.reviewer, "sale.order",
-                           "action_review_forward", two.ids, self.director.id)
+        self.assertRefused(
+            "cannot be forwarded: its rule does not allow it",
+            self.reviewer,
+            "sale.order",
+            "action_review_forward",
+            two.ids,
+            self.director.id,
+        )
         self.assertFalse(self._logs(order, "forward") | self._logs(own, "forward") | self._logs(two, "forward"))
         self.assertEqual(self._line(order).reviewer_ids, self.reviewer, "Nothing changed.")
 
     def test_only_who_decides_now_may_forward(self):
         order = self._submitted()
         # Not a reviewer at all, a reviewer of another step, the submitter.
-        self.assertRefused("Sales Order (sale.order)", self.director, "sale.order",
-                           "action_review_forward", order.ids, self.li.id)
-        self.assertRefused("You are not a reviewer of step Manager", self.reviewer2, "sale.order",
-                           "action_review_forward", order.ids, self.li.id)
+        self.assertRefused(
+            "Sales Order (sale.order)", self.director, "sale.order", "action_review_forward", order.ids, self.li.id
+        )
+        self.assertRefused(
+            "You are not a reviewer of step Manager",
+            self.reviewer2,
+            "sale.order",
+            "action_review_forward",
+            order.ids,
+            self.li.id,
+        )
         self.assertRefused("", self.salesman, "sale.order", "action_review_forward", order.ids, self.li.id)
         self.assertFalse(self._logs(order, "forward"))
         # A step already decided cannot be forwarded any more (the inbox's line neither).
         line = self._line(order)
         self.xmlrpc(self.reviewer, "sale.order", "action_review_approve", order.ids)
         self.assertRefused("Step Manager of", self.reviewer, "crm.review", "action_forward", line.ids)
-        self.assertRefused("You are not a reviewer of step Controller", self.reviewer, "sale.order",
-                           "action_review_forward", order.ids, self.li.id)
+        self.assertRefused(
+            "You are not a reviewer of step Controller",
+            self.reviewer,
+            "sale.order",
+            "action_review_forward",
+            order.ids,
+            self.li.id,
+        )
         # A reviewer who lost the Reviewer access forwards nothing.
         controller = self._line(order, "Controller")
         self.reviewer2.group_ids = [Command.unlink(self.env.ref("crm_review.group_review_reviewer").id)]
-        self.assertRefused("Sales Order (sale.order)", self.reviewer2, "sale.order",
-                           "action_review_forward", order.ids, self.li.id)
+        self.assertRefused(
+            "Sales Order (sale.order)", self.reviewer2, "sale.order", "action_review_forward", order.ids, self.li.id
+        )
         self.assertEqual(controller.reviewer_ids, self.reviewer2)
 
     def test_forward_form_flags(self):
@@ -349,32 +419,39 @@ class TestRevoke(RoutingCommon):
         self.assertRefused("", self.outsider, "sale.order", "action_review_revoke", order.ids)
         # After the time limit.
         self._line(order).sudo().write({"done_date": datetime.now() - timedelta(hours=25)})
-        self.assertRefused("decisions may be revoked within 24 hours", self.reviewer, "sale.order",
-                           "action_review_revoke", order.ids)
+        self.assertRefused(
+            "decisions may be revoked within 24 hours", self.reviewer, "sale.order", "action_review_revoke", order.ids
+        )
         # No limit: still while the next step is not decided.
         self.rule.revoke_hours = 0
         self.assertTrue(order.with_user(self.reviewer).review_can_revoke)
         # After the next step was decided.
         self.xmlrpc(self.reviewer2, "sale.order", "action_review_approve", order.ids)
-        self.assertRefused("step Controller was decided since", self.reviewer, "sale.order",
-                           "action_review_revoke", order.ids)
+        self.assertRefused(
+            "step Controller was decided since", self.reviewer, "sale.order", "action_review_revoke", order.ids
+        )
         # A rule that does not allow it.
         other = self._submitted()
         self.xmlrpc(self.reviewer, "sale.order", "action_review_approve", other.ids)
         self.rule.allow_revoke = False
-        self.assertRefused("its rule does not allow it", self.reviewer, "sale.order", "action_review_revoke",
-                           other.ids)
+        self.assertRefused("its rule does not allow it", self.reviewer, "sale.order", "action_review_revoke", other.ids)
         self.rule.allow_revoke = True
         # Who lost the Reviewer access.
         self.reviewer.group_ids = [Command.unlink(self.env.ref("crm_review.group_review_reviewer").id)]
-        self.assertRefused("you no longer have the Reviewer access", self.reviewer, "sale.order",
-                           "action_review_revoke", other.ids)
+        self.assertRefused(
+            "you no longer have the Reviewer access", self.reviewer, "sale.order", "action_review_revoke", other.ids
+        )
         self.assertEqual([row.user_id for row in self._logs(order, "revoke") | self._logs(other, "revoke")], [])
 
     def test_revoke_the_step_one_approved_on_an_all_step(self):
         controller = self.rule.step_ids.filtered(lambda step: step.name == "Controller")
-        controller.write({"approver_type": "users", "user_ids": [Command.set((self.reviewer2 | self.director).ids)],
-                          "approval_mode": "all"})
+        controller.write(
+            {
+                "approver_type": "users",
+                "user_ids": [Command.set((self.reviewer2 | self.director).ids)],
+                "approval_mode": "all",
+            }
+        )
         order = self._submitted()
         self.xmlrpc(self.reviewer, "sale.order", "action_review_approve", order.ids)
         self.xmlrpc(self.director, "sale.order", "action_review_approve", order.ids)
@@ -441,7 +518,10 @@ class TestForwardRace(TransactionCase):
         ]
         cls.uids = users
         vals = sale_rule_vals(
-            cls.env, f"Forward race {tag}", f"{cls.ref} any", [{"name": "Board", "user_ids": [(6, 0, [users["alice"]])]}]
+            cls.env,
+            f"Forward race {tag}",
+            f"{cls.ref} any",
+            [{"name": "Board", "user_ids": [(6, 0, [users["alice"]])]}],
         )
         cls.data.create_records("crm.review.rule", [vals])
 
