@@ -13,6 +13,7 @@ from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from . import test_reliability_concurrency as races
 from .common import ReviewCommon
 from .reliability import Committed, outcome, sale_rule_vals
+from .screenshots import TourScreenshotsMixin
 
 _logger = logging.getLogger(__name__)
 
@@ -551,3 +552,71 @@ class TestForwardRace(TransactionCase):
                     self.assertEqual(state["log"], ["submit", "approve"])
                     self.assertIsInstance(error, UserError)
                     self.assertIn("has no step waiting for a decision", str(error))
+
+
+@tagged("post_install", "-at_install")
+class TestRoutingTours(TourScreenshotsMixin, HttpCase):
+    """Forward and revoke, clicked in the web client."""
+
+    browser_size = "1280x800"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["crm.review.rule"].search([]).active = False
+        sales = "sales_team.group_sale_salesman"
+        reviewers = f"{sales},crm_review.group_review_reviewer"
+        cls.salesman = new_test_user(cls.env, "tour_route_sales", groups=sales, name="Sally Sales")
+        cls.reviewer = new_test_user(cls.env, "tour_route_rita", groups=reviewers, name="Rita Reviewer")
+        cls.li = new_test_user(cls.env, "tour_route_li", groups=reviewers, name="Li Na")
+        cls.finance = new_test_user(cls.env, "tour_route_fin", groups=reviewers, name="Fred Finance")
+        cls.env["crm.review.rule"].create(
+            {
+                "name": "Orders over 1000",
+                "state": "active",
+                "allow_revoke": True,
+                "model_id": cls.env["ir.model"]._get_id("sale.order"),
+                "domain": "[('amount_total', '>', 1000)]",
+                "step_ids": [
+                    Command.create(
+                        {"name": "Manager", "approver_type": "users", "user_ids": [Command.set(cls.reviewer.ids)]}
+                    ),
+                    Command.create(
+                        {"name": "Finance", "approver_type": "users", "user_ids": [Command.set(cls.finance.ids)]}
+                    ),
+                ],
+            }
+        )
+        customer = cls.env["res.partner"].create({"name": "Tour Customer"})
+        cls.product = cls.env["product.product"].create({"name": "Tour Product", "list_price": 5000})
+        cls.customer = customer
+
+    def _submitted(self):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "user_id": self.salesman.id,
+                "order_line": [Command.create({"product_id": self.product.id, "product_uom_qty": 1})],
+            }
+        )
+        order.with_user(self.salesman).action_review_submit()
+        return order
+
+    def test_forward_from_the_form(self):
+        order = self._submitted()
+        self.start_tour(f"/odoo/sale.order/{order.id}", "crm_review_forward_tour", login="tour_route_rita")
+        line = order.review_ids.filtered(lambda line: line.is_current and line.state == "pending")
+        self.assertEqual(line.reviewer_ids, self.li)
+        log = order.review_log_ids.filtered(lambda row: row.action == "forward")
+        self.assertEqual(
+            (log.user_id, log.to_user_id, log.note), (self.reviewer, self.li, "Ask Li, she knows this customer")
+        )
+
+    def test_revoke_from_the_form(self):
+        order = self._submitted()
+        order.with_user(self.reviewer).action_review_approve()
+        self.start_tour(f"/odoo/sale.order/{order.id}", "crm_review_revoke_tour", login="tour_route_rita")
+        self.assertEqual(
+            order.review_ids.filtered(lambda line: line.is_current and line.name == "Manager").state, "pending"
+        )
+        self.assertEqual(order.review_log_ids.mapped("action")[:1], ["revoke"])
