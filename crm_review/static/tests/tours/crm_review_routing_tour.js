@@ -38,7 +38,7 @@ registry.category("web_tour.tours").add("crm_review_forward_tour", {
         },
         ...screenshot(
             "review_forward_wizard",
-            "body:not(:has(.o-autocomplete--dropdown-menu)) .modal .o_form_view .o_field_widget[name=user_id]:contains(Li Na)"
+            "body:not(:has(.o-autocomplete--dropdown-menu)) .modal .o_form_view .o_field_widget[name=note]"
         ),
         {
             trigger: ".modal-footer button[name=action_confirm]",
