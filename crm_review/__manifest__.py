@@ -28,9 +28,9 @@
         "wizard/crm_review_wizard_views.xml",
         "wizard/crm_review_rule_activate_views.xml",
         "wizard/crm_review_reminder_preview_views.xml",
-        "views/crm_review_routing_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_review_menus.xml",
+        "views/crm_review_routing_views.xml",
         "views/crm_review_templates.xml",
     ],
     "demo": [

@@ -346,6 +346,135 @@ class CrmReview(models.Model):
             result.setdefault(line.id, user)
         return result
 
+    # ------------------------------------------------------------------
+    # Replace a reviewer everywhere (a review administrator)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _review_reassign_check(self, old, new):
+        """Refuse replacing ``old`` by ``new`` as a whole (who may, who by): a clear error, or nothing."""
+        if not self.env.user.has_group("crm_review.group_review_manager"):
+            raise AccessError(self.env._("Only review administrators can replace a reviewer."))
+        if not old or not new:
+            raise UserError(self.env._("Choose the reviewer to replace and who replaces them."))
+        if old == new:
+            raise UserError(self.env._("Choose someone else than %(user)s to replace them.", user=old.sudo().name))
+        candidate = new.sudo()
+        if candidate.share or not candidate.active or not candidate._review_is_reviewer():
+            raise UserError(
+                self.env._(
+                    "%(user)s cannot review: only active internal users with the Reviewer access review.",
+                    user=candidate.name,
+                )
+            )
+
+    @api.model
+    def _review_reassign_candidates(self, old):
+        """Open steps (pending or waiting) that ``old`` reviews, among those the user may read."""
+        return self.search(
+            [("is_current", "=", True), ("state", "in", ["pending", "waiting"]), ("reviewer_ids", "in", old.ids)],
+            order="res_model, res_id, position, id",
+        )
+
+    def _review_reassign_plan(self, old, new):
+        """Which of these open steps ``new`` can take over from ``old``: (lines, {line: why not})."""
+        refused = {}
+        candidate = new.sudo()
+        Rule = self.env["crm.review.rule"]
+        for line in self.sudo():
+            values = {"user": candidate.name, "old": old.sudo().name}
+            if line.company_id and line.company_id not in candidate.company_ids:
+                refused[line] = self.env._(
+                    "%(user)s is not allowed in %(company)s.", company=line.company_id.name, **values
+                )
+            elif line.submitter_id == new and not Rule._rule_info(line.rule_id.id).allow_self_approval:
+                refused[line] = self.env._("%(user)s submitted the record.", **values)
+            elif line.approval_mode == "all" and old in line.approved_by_ids:
+                refused[line] = self.env._("%(old)s approved the step already: the approval stands.", **values)
+            elif line.approval_mode == "all" and new in (line.approved_by_ids | line.acted_by_ids):
+                refused[line] = self.env._("%(user)s approved the step already.", **values)
+        return self.sudo() - self.browse([line.id for line in refused]).sudo(), refused
+
+    @api.model
+    def _review_reassign_steps(self, old, new):
+        """Rule steps naming ``old`` (that the user may read): (steps to change, {step: why not})."""
+        steps = self.env["crm.review.step"].search([("approver_type", "=", "users"), ("user_ids", "in", old.ids)])
+        refused = {}
+        for step in steps:
+            company = step.rule_id.company_id
+            if company and company not in new.sudo().company_ids:
+                refused[step] = self.env._(
+                    "%(user)s is not allowed in %(company)s.", user=new.sudo().name, company=company.name
+                )
+        return steps - steps.browse([step.id for step in refused]), refused
+
+    @api.model
+    def _review_reassign(self, old, new, note=False, steps_too=False):
+        """Replace reviewer ``old`` by ``new`` on every open step the user may read (and the rules' steps).
+
+        :return: (lines replaced, rule steps changed)
+        """
+        self._review_reassign_check(old, new)
+        note = self._review_check_text(note, self.env._("The comment"))
+        found = self._review_reassign_candidates(old)
+        # Under the lock of the records' lines, as a decision: read again as committed.
+        locked = self.sudo().browse()
+        for model_name, lines in found.grouped("res_model").items():
+            locked |= self._review_lines_of(self.env[model_name].browse(set(lines.mapped("res_id"))), lock=True)
+        lines = locked.filtered(lambda line: line.id in set(found.ids) and line.state in ("pending", "waiting"))
+        lines = lines.filtered(lambda line: old in line.reviewer_ids)
+        lines, _refused = lines.with_env(self.env)._review_reassign_plan(old, new)
+        pending = lines.filtered(lambda line: line.state == "pending")
+        # Found now, removed last: an unlink empties the ORM cache, and the steps are read again otherwise.
+        old_todos = pending._review_activities(old)
+        by_reviewers = defaultdict(list)
+        for line in lines:
+            by_reviewers[tuple(((line.reviewer_ids - old) | new).ids)].append(line.id)
+        for user_ids, line_ids in by_reviewers.items():
+            self.sudo().browse(line_ids).write({"reviewer_ids": [Command.set(list(user_ids))]})
+        assignments = []
+        for line in pending:
+            spec = line._review_step_spec()
+            limit = spec.todo_limit if spec else line.step_id.todo_limit
+            if not limit or len(line._review_waiting_reviewers()) <= limit:
+                assignments.append((line.res_model, line.res_id, new, line))
+
+        def texts(line, env):
+            return env._("Review: %(step)s", step=line.with_context(lang=env.lang)._review_step_name()), False
+
+        handed = self.env["crm.review.notifier"]._assign_todos("review", assignments, texts, handover=old_todos)
+        old_todos -= handed
+        replaced = self.env._("Replaces %(user)s.", user=old.sudo().name)
+        self.env["crm.review.log"]._log_lines(
+            "reassign", lines, notes=dict.fromkeys(lines.ids, f"{replaced} {note}" if note else replaced), to_user=new
+        )
+        for model_name, model_lines in lines.grouped("res_model").items():
+            bodies = defaultdict(list)
+            for line in model_lines:
+                bodies[line.res_id].append(
+                    Markup("%s <b>%s</b>: %s → <b>%s</b>")
+                    % (
+                        self.env._("Reviewer replaced on step"),
+                        line._review_step_name(),
+                        old.sudo().name,
+                        new.sudo().name,
+                    )
+                )
+            records = self.env[model_name].browse(list(bodies))
+            self.env["crm.review.notifier"]._post(
+                records,
+                {
+                    res_id: Markup("<br/>").join(texts) + (Markup("<br/>%s") % note if note else "")
+                    for res_id, texts in bodies.items()
+                },
+            )
+        steps = self.env["crm.review.step"]
+        if steps_too:
+            steps, _refused_steps = self._review_reassign_steps(old, new)
+            steps.write({"user_ids": [Command.unlink(old.id), Command.link(new.id)]})
+        old_todos.unlink()
+        return lines, steps
+
 
 class CrmReviewMixin(models.AbstractModel):
     _inherit = "crm.review.mixin"

@@ -480,6 +480,84 @@ class TestRevoke(RoutingCommon):
         self.assertLess(queries, 60, queries)
 
 
+class TestReassign(RoutingCommon):
+    """A review administrator replaces a reviewer who left, on every open step and in the rules."""
+
+    def _wizard(self, old, new, **values):
+        return self.xmlrpc(
+            self.review_admin,
+            "crm.review.reassign",
+            "create",
+            dict({"from_user_id": old.id, "to_user_id": new.id}, **values),
+        )
+
+    def _preview(self, wizard_id):
+        fields = ["line_count", "refused_count", "step_count", "line_ids", "refused_html"]
+        return self.xmlrpc(self.review_admin, "crm.review.reassign", "read", [wizard_id], fields)[0]
+
+    def test_replace_a_reviewer_everywhere(self):
+        orders = self._submitted() | self._submitted()
+        waiting = self._submitted()
+        self.xmlrpc(self.reviewer, "sale.order", "action_review_approve", waiting.ids)
+        # Rita reviews the Controller step of this one too (waiting), through a second rule step.
+        own = self._submitted(self.seller_reviewer)
+        wizard_id = self._wizard(self.reviewer, self.li, note="Rita moved to marketing")
+        preview = self._preview(wizard_id)
+        self.assertEqual(preview["line_count"], 3, "The two pending steps and Sue's order's step.")
+        self.assertEqual(preview["step_count"], 1, "The rule's Manager step names Rita.")
+        self.assertEqual(preview["refused_count"], 0)
+        self.xmlrpc(self.review_admin, "crm.review.reassign", "action_confirm", [wizard_id])
+        for order in (orders | own).with_env(self.env):
+            self.assertEqual(self._line(order).reviewer_ids, self.li)
+            self.assertEqual(self._todo_users(order), self.li, "The to-do moved to Li.")
+            log = self._logs(order, "reassign")
+            self.assertEqual((log.user_id, log.to_user_id), (self.review_admin, self.li))
+            self.assertEqual(log.note, "Replaces Rita Reviewer. Rita moved to marketing")
+            self.assertIn(
+                "Reviewer replaced on step <b>Manager</b>: Rita Reviewer → <b>Li Na</b>",
+                str(self._last_note(order).body),
+            )
+        self.assertEqual(self._line(waiting).reviewer_ids, self.reviewer, "A decided step keeps who decided it.")
+        self.assertEqual(self.manager_step.user_ids, self.li, "The rule names Li from now on.")
+        self.xmlrpc(self.li, "sale.order", "action_review_approve", orders[:1].ids)
+
+    def test_what_cannot_be_replaced_is_listed_with_why(self):
+        order = self._submitted()
+        own = self._submitted(self.seller_reviewer)
+        # Bo works in another company: nothing of this one is his to review.
+        preview = self._preview(self._wizard(self.reviewer, self.reviewer_b, steps_too=False))
+        self.assertEqual((preview["line_count"], preview["refused_count"]), (0, 2))
+        self.assertIn("Bo Other Company is not allowed in", preview["refused_html"])
+        # Sue submitted one of the records: that step stays Rita's.
+        wizard_id = self._wizard(self.reviewer, self.seller_reviewer)
+        preview = self._preview(wizard_id)
+        self.assertEqual((preview["line_count"], preview["refused_count"]), (1, 1))
+        self.assertIn(f"{own.name}, Manager: Sue Sells submitted the record.", preview["refused_html"])
+        self.xmlrpc(self.review_admin, "crm.review.reassign", "action_confirm", [wizard_id])
+        self.assertEqual(self._line(order).reviewer_ids, self.seller_reviewer)
+        self.assertEqual(self._line(own).reviewer_ids, self.reviewer)
+        self.assertFalse(self._logs(own, "reassign"))
+
+    def test_only_review_administrators_replace_reviewers(self):
+        self._submitted()
+        with self.assertRaises(Refused):
+            self.xmlrpc(
+                self.reviewer,
+                "crm.review.reassign",
+                "create",
+                {"from_user_id": self.reviewer.id, "to_user_id": self.li.id},
+            )
+        # An ineligible replacement is refused by name.
+        for target, text in (
+            (self.portal, "Pat Portal cannot review"),
+            (self.outsider, "Otto Outsider cannot review"),
+            (self.reviewer, "Choose someone else than Rita Reviewer"),
+        ):
+            with self.subTest(target=target.name):
+                wizard_id = self._wizard(self.reviewer, target)
+                self.assertRefused(text, self.review_admin, "crm.review.reassign", "action_confirm", [wizard_id])
+
+
 @tagged("post_install", "-at_install")
 class TestForwardRace(TransactionCase):
     """A reviewer forwards a step while it is approved in another transaction: one of them wins."""

@@ -8,3 +8,4 @@ from . import crm_review_rule_activate
 from . import crm_review_reminder_preview
 from . import crm_review_setup
 from . import crm_review_forward
+from . import crm_review_reassign
