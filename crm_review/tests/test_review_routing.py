@@ -698,3 +698,16 @@ class TestRoutingTours(TourScreenshotsMixin, HttpCase):
             order.review_ids.filtered(lambda line: line.is_current and line.name == "Manager").state, "pending"
         )
         self.assertEqual(order.review_log_ids.mapped("action")[:1], ["revoke"])
+
+    def test_reassign_from_the_configuration_menu(self):
+        order = self._submitted()
+        admin = new_test_user(
+            self.env,
+            "tour_route_admin",
+            groups="sales_team.group_sale_salesman,crm_review.group_review_manager",
+            name="Adam Admin",
+        )
+        self.start_tour("/odoo/action-crm_review.crm_review_rule_action", "crm_review_reassign_tour", login=admin.login)
+        line = order.review_ids.filtered(lambda line: line.is_current and line.state == "pending")
+        self.assertEqual(line.reviewer_ids, self.li)
+        self.assertEqual(order.review_log_ids.mapped("action")[:1], ["reassign"])

@@ -80,3 +80,51 @@ registry.category("web_tour.tours").add("crm_review_revoke_tour", {
         ),
     ],
 });
+
+registry.category("web_tour.tours").add("crm_review_reassign_tour", {
+    steps: () => [
+        {
+            content: "Open the Reviews configuration menu",
+            trigger: ".o_main_navbar button:contains(Configuration)",
+            run: "click",
+        },
+        {
+            trigger: ".dropdown-item:contains(Replace a Reviewer)",
+            run: "click",
+        },
+        {
+            content: "The reviewer who left",
+            trigger: ".modal .o_field_widget[name=from_user_id] input",
+            run: "edit Rita Reviewer",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains(Rita Reviewer)",
+            run: "click",
+        },
+        {
+            content: "Who replaces her",
+            trigger: ".modal .o_field_widget[name=to_user_id] input",
+            run: "edit Li Na",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains(Li Na)",
+            run: "click",
+        },
+        {
+            content: "The dialog lists the steps it will change before anything is changed",
+            trigger: ".modal .o_field_widget[name=line_count]:contains(1)",
+        },
+        ...screenshot(
+            "review_reassign_wizard",
+            "body:not(:has(.o-autocomplete--dropdown-menu)) .modal .o_field_widget[name=line_ids] .o_data_row"
+        ),
+        {
+            trigger: ".modal-footer button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            content: "Done: the dialog closes with a summary",
+            trigger: ".o_notification:contains(replaced by Li Na on 1 open steps)",
+        },
+    ],
+});
