@@ -427,13 +427,15 @@ class CrmReview(models.Model):
         pending = lines.filtered(lambda line: line.state == "pending")
         # Found now, removed last: an unlink empties the ORM cache, and the steps are read again otherwise.
         old_todos = pending._review_activities(old)
+        # Where the new reviewer reviews already, the old one only leaves (their to-do goes, no second one).
+        reviewing = {line.id for line in pending if new in line.reviewer_ids}
         by_reviewers = defaultdict(list)
         for line in lines:
             by_reviewers[tuple(((line.reviewer_ids - old) | new).ids)].append(line.id)
         for user_ids, line_ids in by_reviewers.items():
             self.sudo().browse(line_ids).write({"reviewer_ids": [Command.set(list(user_ids))]})
         assignments = []
-        for line in pending:
+        for line in pending.filtered(lambda line: line.id not in reviewing):
             spec = line._review_step_spec()
             limit = spec.todo_limit if spec else line.step_id.todo_limit
             if not limit or len(line._review_waiting_reviewers()) <= limit:
