@@ -602,7 +602,17 @@ class TestForwardRace(TransactionCase):
             f"{cls.ref} any",
             [{"name": "Board", "user_ids": [(6, 0, [users["alice"]])]}],
         )
-        cls.data.create_records("crm.review.rule", [vals])
+        revoke_vals = sale_rule_vals(
+            cls.env,
+            f"Revoke race {tag}",
+            f"{cls.ref} revoke",
+            [
+                {"name": "Board", "sequence": 10, "user_ids": [(6, 0, [users["alice"]])]},
+                {"name": "Finance", "sequence": 20, "user_ids": [(6, 0, [users["carol"]])]},
+            ],
+        )
+        revoke_vals["allow_revoke"] = True
+        cls.data.create_records("crm.review.rule", [vals, revoke_vals])
 
     def _forward(self, order_id):
         return lambda env: env["sale.order"].browse(order_id).action_review_forward(self.uids["carol"], "Over to you")
@@ -630,6 +640,30 @@ class TestForwardRace(TransactionCase):
                     self.assertEqual(state["log"], ["submit", "approve"])
                     self.assertIsInstance(error, UserError)
                     self.assertIn("has no step waiting for a decision", str(error))
+
+    def test_revoke_against_the_next_approval(self):
+        alice, carol = self.uids["alice"], self.uids["carol"]
+
+        def revoke(order_id):
+            return lambda env: env["sale.order"].browse(order_id).action_review_revoke()
+
+        with outcome("Concurrency (two cursors)", "revoke against the next step's approval") as attempt:
+            for _round in range(2):
+                order_id = self._submitted_order("revoke")
+                self.data.run(self._approve(order_id), uid=alice)
+                result = self._race((alice, revoke(order_id)), (carol, self._approve(order_id)))
+                winner = self._one_wins(result, attempt, clear=(AccessError, UserError))
+                error = next(value for kind, value in result if kind == "error")
+                state = self._state(order_id)
+                if winner == 0:
+                    self.assertEqual(state["review_state"], "pending")
+                    self.assertEqual([line[0] for line in state["lines"]], ["pending", "waiting"])
+                    self.assertEqual(state["log"], ["submit", "approve", "revoke"])
+                    self.assertIsInstance(error, AccessError, "Carol's step is no longer the one waiting.")
+                else:
+                    self.assertEqual(state["review_state"], "approved")
+                    self.assertEqual(state["log"], ["submit", "approve", "approve"])
+                    self.assertIn("step Finance was decided since", str(error))
 
 
 @tagged("post_install", "-at_install")
