@@ -724,6 +724,15 @@ class TestRoutingTours(TourScreenshotsMixin, HttpCase):
             (log.user_id, log.to_user_id, log.note), (self.reviewer, self.li, "Ask Li, she knows this customer")
         )
 
+    def test_forward_on_a_phone(self):
+        self.browser_size = "390x844"
+        self.touch_enabled = True
+        order = self._submitted()
+        self.start_tour(f"/odoo/sale.order/{order.id}", "crm_review_forward_phone_tour", login="tour_route_rita")
+        line = order.review_ids.filtered(lambda line: line.is_current and line.state == "pending")
+        self.assertEqual(line.reviewer_ids, self.li)
+        self.assertEqual(order.review_log_ids.filtered(lambda row: row.action == "forward").note, "From my phone")
+
     def test_revoke_from_the_form(self):
         order = self._submitted()
         order.with_user(self.reviewer).action_review_approve()

@@ -128,3 +128,37 @@ registry.category("web_tour.tours").add("crm_review_reassign_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_review_forward_phone_tour", {
+    steps: () => [
+        {
+            content: "On a phone, Forward sits in the banner with Approve and Reject",
+            trigger: ".o_form_view div[name=review_pending]:has(button[name=action_review_approve]) button[name=action_review_forward]",
+            run: "click",
+        },
+        {
+            content: "A phone chooses the user in a dialog of its own",
+            trigger: ".modal .o_field_widget[name=user_id] input",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_kanban_record:contains(Li Na)",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=user_id]:has(input:value(Li Na)), .modal .o_field_widget[name=user_id]:contains(Li Na)",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=note] textarea",
+            run: "edit From my phone",
+        },
+        {
+            trigger: ".modal-footer button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            content: "Handed over: back to the steps to review",
+            trigger: "body:not(:has(.modal)) .o_action_manager .o_kanban_view, body:not(:has(.modal)) .o_action_manager .o_list_view",
+        },
+    ],
+});
