@@ -81,6 +81,23 @@ registry.category("web_tour.tours").add("crm_review_revoke_tour", {
     ],
 });
 
+// A search still running when a user was picked may open the suggestions again: close them.
+function closeSuggestions() {
+    return {
+        content: "Close the suggestions",
+        trigger: ".modal .modal-title",
+        async run(helpers) {
+            for (let tries = 0; tries < 20; tries++) {
+                await helpers.click();
+                await new Promise((resolve) => setTimeout(resolve, 300));
+                if (!document.querySelector(".o-autocomplete--dropdown-menu")) {
+                    break;
+                }
+            }
+        },
+    };
+}
+
 registry.category("web_tour.tours").add("crm_review_reassign_tour", {
     steps: () => [
         {
@@ -101,6 +118,10 @@ registry.category("web_tour.tours").add("crm_review_reassign_tour", {
             trigger: ".o-autocomplete--dropdown-item:contains(Rita Reviewer)",
             run: "click",
         },
+        closeSuggestions(),
+        {
+            trigger: ".modal .o_field_widget[name=from_user_id] input:value(Rita Reviewer)",
+        },
         {
             content: "Who replaces her",
             trigger: ".modal .o_field_widget[name=to_user_id] input",
@@ -110,9 +131,13 @@ registry.category("web_tour.tours").add("crm_review_reassign_tour", {
             trigger: ".o-autocomplete--dropdown-item:contains(Li Na)",
             run: "click",
         },
+        closeSuggestions(),
         {
             content: "The dialog lists the steps it will change before anything is changed",
             trigger: ".modal .o_field_widget[name=line_ids] .o_data_row:contains(Manager)",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=line_count]:contains(1)",
         },
         ...screenshot(
             "review_reassign_wizard",
