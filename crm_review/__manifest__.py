@@ -33,6 +33,7 @@
         "views/res_config_settings_views.xml",
         "views/crm_review_menus.xml",
         "views/crm_review_mail_reply_views.xml",
+        "views/crm_review_routing_views.xml",
         "views/crm_review_templates.xml",
     ],
     "demo": [

@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "security/crm_review_contract_rules.xml",
         "views/contract_contract_views.xml",
+        "views/contract_contract_routing_views.xml",
     ],
     "demo": [
         "demo/crm_review_contract_demo.xml",

@@ -10,6 +10,7 @@ from . import crm_review_log
 from . import crm_review_notifier
 from . import crm_review_reminder
 from . import crm_review_mail_reply
+from . import crm_review_routing
 from . import res_company
 from . import res_groups
 from . import res_users

@@ -15,6 +15,9 @@ LOG_ACTIONS = [
     ("reset", "Sent back to draft"),
     ("skip", "Step skipped"),
     ("remind", "Reminded"),
+    ("forward", "Forwarded"),
+    ("revoke", "Decision revoked"),
+    ("reassign", "Reviewer replaced"),
 ]
 
 
@@ -38,6 +41,9 @@ class CrmReviewLog(models.Model):
     user_id = fields.Many2one("res.users", "By", required=True, readonly=True, default=lambda self: self.env.user)
     substitute_for_id = fields.Many2one(
         "res.users", "As substitute for", readonly=True, help="The reviewer the decision was taken for."
+    )
+    to_user_id = fields.Many2one(
+        "res.users", "To", readonly=True, help="Who the step was forwarded to, or the reviewer who replaced another."
     )
     date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
     reason_id = fields.Many2one("crm.review.reason", readonly=True, ondelete="restrict")
@@ -110,6 +116,32 @@ class CrmReviewLog(models.Model):
                     substitute_for_id=substitute_for.get(record.id),
                 )
             )
+        return self.sudo().create(vals_list)
+
+    @api.model
+    def _log_lines(self, action, lines, notes=None, to_user=None, substitute_for=None):
+        """Append audit-trail rows, one per review line (several steps of a record may be concerned).
+
+        :param notes: {line id: note}
+        :param to_user: res.users the steps went to (forwarded to, replaced by)
+        :param substitute_for: {line id: id of the reviewer the user acted for as a substitute}
+        """
+        notes = notes or {}
+        substitute_for = substitute_for or {}
+        vals_list = []
+        for line in lines:
+            vals = self._entry(
+                action,
+                line.res_model,
+                line.res_id,
+                line.res_name,
+                line.company_id.id,
+                line=line,
+                note=notes.get(line.id),
+                substitute_for_id=substitute_for.get(line.id),
+            )
+            vals["to_user_id"] = to_user.id if to_user else False
+            vals_list.append(vals)
         return self.sudo().create(vals_list)
 
     def write(self, vals):

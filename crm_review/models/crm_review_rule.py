@@ -40,6 +40,8 @@ class StepSpec(NamedTuple):
     action_approved_id: int
     action_rejected_id: int
     authority_user_id: int = 0
+    allow_forward: bool = True
+    forward_mode: str = "give_up"
 
     @property
     def order(self):
@@ -57,6 +59,8 @@ class RuleInfo(NamedTuple):
     action_approved_id: int
     action_rejected_id: int
     decide_once: bool = False
+    allow_revoke: bool = False
+    revoke_hours: int = 0
 
 
 class RuleFields(NamedTuple):
@@ -173,6 +177,16 @@ class CrmReviewRule(models.Model):
         domain="[('model_id', '=', model_id)]",
         help="Server action run on the record when a step of this rule rejects it. "
         "The reviewer must be allowed to run it: in its groups, or with write access to the record.",
+    )
+    allow_revoke = fields.Boolean(
+        "Reviewers may revoke their decision",
+        help="A reviewer may withdraw their own approval or rejection while the next step is not decided "
+        "(and the record was not confirmed since): the step waits for a decision again.",
+    )
+    revoke_hours = fields.Integer(
+        "Revoke within (hours)",
+        default=24,
+        help="How long after deciding a reviewer may revoke their decision; 0: until the next step is decided.",
     )
     description = fields.Html(translate=True)
     step_count = fields.Integer(compute="_compute_step_count")
@@ -327,6 +341,18 @@ class CrmReviewRule(models.Model):
                         "The rejection limit and the number of reminders of rule %(rule)s cannot exceed %(max)s.",
                         rule=rule.name,
                         max=MAX_COUNT,
+                    )
+                )
+
+    @api.constrains("revoke_hours")
+    def _check_revoke_hours(self):
+        for rule in self:
+            if not 0 <= rule.revoke_hours <= MAX_DELAY_HOURS:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: a decision may be revoked within 0 (no limit) to %(hours)s hours.",
+                        rule=rule.name,
+                        hours=MAX_DELAY_HOURS,
                     )
                 )
 
@@ -496,6 +522,8 @@ class CrmReviewRule(models.Model):
                 action_approved_id=step.action_approved_id.id,
                 action_rejected_id=step.action_rejected_id.id,
                 authority_user_id=step.authority_user_id.id,
+                allow_forward=step.allow_forward,
+                forward_mode=step.forward_mode,
             )
             for step in rule.step_ids
         )
@@ -519,6 +547,8 @@ class CrmReviewRule(models.Model):
             rule.action_approved_id.id,
             rule.action_rejected_id.id,
             rule.decide_once,
+            allow_revoke=rule.allow_revoke,
+            revoke_hours=rule.revoke_hours,
         )
 
     @api.model

@@ -72,6 +72,19 @@ class CrmReviewStep(models.Model):
         "digest instead: one decision then creates and removes no to-do for each member. 0: a to-do for "
         "every reviewer, whatever their number.",
     )
+    allow_forward = fields.Boolean(
+        "Reviewers may forward",
+        default=True,
+        help="A reviewer may forward the step to another reviewer (with a comment), who then decides.",
+    )
+    forward_mode = fields.Selection(
+        [("give_up", "Hand over: the forwarder no longer decides"), ("keep", "Share: the forwarder decides too")],
+        string="When forwarded",
+        default="give_up",
+        required=True,
+        help="On an 'All of them' step the person forwarded to always takes the forwarder's place: one "
+        "approval is expected from each reviewer.",
+    )
     action_approved_id = fields.Many2one(
         "ir.actions.server",
         string="When approved, run",

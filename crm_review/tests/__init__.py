@@ -28,3 +28,4 @@ from . import test_review_history
 from . import test_review_email_reply
 from . import test_review_authority
 from . import test_review_routing
+from . import test_review_forward_revoke

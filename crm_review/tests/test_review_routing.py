@@ -238,6 +238,31 @@ class TestParallelSteps(RoutingCommon):
             self._states(order), {"Manager": "approved", "Finance": "pending", "Legal": "pending", "Final": "waiting"}
         )
 
+    def test_revoking_a_rejection_brings_back_the_parallel_step_it_stopped(self):
+        self.parallel.write({"allow_revoke": True, "revoke_hours": 0})
+        order = self._at_parallel_steps()
+        self._reject_rpc(order, self.reviewer2, note="Wrong clause")
+        self.rpc(self.reviewer2, "sale.order", "action_review_revoke", order.ids)
+        self.assertEqual(order.review_state, "pending")
+        self.assertEqual(
+            self._states(order), {"Manager": "approved", "Finance": "pending", "Legal": "pending", "Final": "waiting"}
+        )
+        # Both open steps have their reviewers' to-dos again; the fix-and-resubmit is gone.
+        self.assertEqual(self._review_activities(order).user_id, self.director | self.reviewer2)
+        self.assertFalse(self._review_activities(order, xmlid="crm_review.mail_activity_type_review_fix"))
+        self.rpc(self.director, "sale.order", "action_review_approve", order.ids)
+        self.rpc(self.reviewer2, "sale.order", "action_review_approve", order.ids)
+        self.assertEqual(self._states(order)["Final"], "pending")
+
+    def test_an_approval_cannot_be_revoked_once_a_parallel_step_rejected(self):
+        self.parallel.write({"allow_revoke": True, "revoke_hours": 0})
+        order = self._at_parallel_steps()
+        self.rpc(self.director, "sale.order", "action_review_approve", order.ids)
+        self._reject_rpc(order, self.reviewer2)
+        self.assertRpcRefused("no longer", self.director, "sale.order", "action_review_revoke", order.ids)
+        self.assertEqual(order.review_state, "rejected")
+        self.assertEqual(self._lines(order)["Legal"].state, "rejected")
+
     def test_resubmission_keeps_the_approval_of_a_parallel_step(self):
         order = self._at_parallel_steps()
         self.rpc(self.director, "sale.order", "action_review_approve", order.ids)

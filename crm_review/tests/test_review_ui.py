@@ -480,7 +480,7 @@ class TestReviewInbox(HttpCase, ReviewCommon):
             {"res_name", "partner_id", "amount", "submitter_id", "step_label", "pending_since"}, columns
         )
         self.assertFalse({"done_by_id", "done_date", "reason_id", "note"} & columns, "Always empty while pending.")
-        self.assertEqual(root.xpath("./button/@name"), ["action_approve", "action_reject"])
+        self.assertEqual(root.xpath("./button/@name"), ["action_approve", "action_reject", "action_forward"])
 
     def test_approve_and_reject_from_the_line(self):
         first, second = self._order(), self._order()

@@ -7,3 +7,5 @@ from . import crm_review_bulk
 from . import crm_review_rule_activate
 from . import crm_review_reminder_preview
 from . import crm_review_setup
+from . import crm_review_forward
+from . import crm_review_reassign
