@@ -984,6 +984,34 @@ class Workload:
 
             self.measure(cr, "reminder_cron", remind)
 
+            if self.sys == "crm":
+                # 10. forward (crm_review only): a group member hands step 1 to the director, with a comment
+                routed = remind_ids[:N_SINGLE]
+
+                def forward(op):
+                    def fn(order_id):
+                        order = rev_envs[order_id % 3]["sale.order"].browse(order_id)
+                        order.action_review_forward(u["director"].id, "Ask the director: she knows this customer")
+
+                    self.one_by_one(op, cr, routed, fn, lambda order_id: order_id % 3)
+
+                self.measure(cr, "forward", forward)
+
+                # 11. revoke: the director approves (not measured), then takes the approval back
+                def revoke(op):
+                    cr.rollback()
+                    env["crm.review.rule"].search([]).write({"allow_revoke": True, "revoke_hours": 0})
+                    for order_id in routed:
+                        director_env["sale.order"].browse(order_id).action_review_approve()
+                        cr.commit()
+
+                    def fn(order_id):
+                        director_env["sale.order"].browse(order_id).action_review_revoke()
+
+                    self.one_by_one(op, cr, routed, fn, lambda order_id: 0)
+
+                self.measure(cr, "revoke", revoke)
+
             # 10. a step whose reviewers are a group of 18, any one of whom approves: first with the
             #     step's default to-do limit (10: a larger group gets no to-do each), then with a to-do
             #     for every member (limit 0). OCA creates no to-do either way: it runs the same twice.
@@ -1103,6 +1131,8 @@ OPERATIONS = [
     ("reject", "Reject with a reason, one record (100)", "rec"),
     ("approve_group18", "Approve step 1, group of 18 (any one), default to-do limit: no to-dos (100)", "rec"),
     ("approve_group18_todos", "Approve step 1, group of 18 (any one), a to-do for each member (100)", "rec"),
+    ("forward", "Forward step 1 to another reviewer, one record (100; crm_review only)", "rec"),
+    ("revoke", "Revoke one's approval, one record (100; crm_review only)", "rec"),
     ("confirm", "Confirm the approved orders, one batch", "rec"),
     ("reminder_cron", f"Reminder cron, {N_REMIND} overdue orders (per reminded review)", "rec"),
     ("to_review_count", '"To review by me" count (per call)', "call"),

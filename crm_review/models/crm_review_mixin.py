@@ -166,11 +166,14 @@ class CrmReviewMixin(models.AbstractModel):
 
     @api.model
     def _review_route_text(self, chain):
-        """ "✓ Manager → [Director] → CFO": the steps of a review (``chain``, its current lines) in order."""
+        """ "✓ Manager → [Finance] + [Legal] → CFO": the steps of a review (``chain``, its current lines) in
+        order, steps reviewed in parallel joined by "+"."""
         marks = {"approved": "✓ %s", "pending": "[%s]"}
-        return " → ".join(
-            marks.get(line.state, "%s") % line._review_step_name() for line in chain if line.state != "skipped"
-        )
+        stages = {}
+        for line in chain.sorted("position"):
+            if line.state != "skipped":
+                stages.setdefault(line.position, []).append(marks.get(line.state, "%s") % line._review_step_name())
+        return " → ".join(" + ".join(names) for names in stages.values())
 
     def _review_search_lines(self, operator, value, field_name, line_domain):
         """Records having a review line that matches ``line_domain``: one subquery, no query."""

@@ -25,7 +25,11 @@ registry.category("web_tour.tours").add("crm_review_parallel_banner_tour", {
             trigger: ".o_form_view div[name=review_pending]:contains(Legal (2/3)):contains(Rob Reviewer)",
         },
         {
-            trigger: ".o_form_view div[name=review_pending]:not(:contains(Finance))",
+            content: "The route ticks Finance, next to Legal still open",
+            trigger: ".o_form_view div[name=review_route]:contains(✓ Finance + [Legal])",
+        },
+        {
+            trigger: ".o_form_view div[name=review_pending] .o_field_widget[name=review_step_label]:not(:contains(Finance))",
         },
         {
             content: "Dora has nothing left to decide on it",
