@@ -1,5 +1,8 @@
+import xmlrpc.client
+
 from odoo.fields import Command
 from odoo.tests import new_test_user
+from odoo.tools import mute_logger
 
 from odoo.addons.sale.tests.common import SaleCommon
 
@@ -108,3 +111,23 @@ class ReviewCommon(SaleCommon):
 
     def _last_note(self, record):
         return record.sudo().message_ids.sorted("id")[-1]
+
+
+class RpcMixin:
+    """Calls over /xmlrpc/2 as a test user (with an ``HttpCase``): what a real user's client does."""
+
+    def rpc(self, user, model, method, *args, **kwargs):
+        """``model.method(*args, **kwargs)`` over /xmlrpc/2 as ``user`` (a test user's password is its login)."""
+        self.env.flush_all()
+        try:
+            return self.xmlrpc_object.execute_kw(
+                self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
+            )
+        finally:
+            self.env.invalidate_all()
+
+    def assertRpcRefused(self, message, user, model, method, *args, **kwargs):
+        with mute_logger("odoo.http", "odoo.addons.rpc.controllers.xmlrpc"):
+            with self.assertRaises(xmlrpc.client.Fault) as caught:
+                self.rpc(user, model, method, *args, **kwargs)
+        self.assertIn(message, caught.exception.faultString)

@@ -5,14 +5,11 @@ each level approves, the salesperson is refused at every level, and the authorit
 user what their groups and companies let them see.
 """
 
-import xmlrpc.client
-
 from odoo import fields
 from odoo.fields import Command
 from odoo.tests import Form, HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
 
-from .common import ReviewCommon
+from .common import ReviewCommon, RpcMixin
 from .screenshots import TourScreenshotsMixin
 
 SALES = "sales_team.group_sale_salesman,base.group_partner_manager"
@@ -125,7 +122,7 @@ class AuthorityCommon:
 
 
 @tagged("post_install", "-at_install")
-class TestReviewAuthority(AuthorityCommon, HttpCase, ReviewCommon):
+class TestReviewAuthority(AuthorityCommon, RpcMixin, HttpCase, ReviewCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -140,22 +137,6 @@ class TestReviewAuthority(AuthorityCommon, HttpCase, ReviewCommon):
             company_id=cls.company_a.id,
             company_ids=[Command.set(cls.company_a.ids)],
         )
-
-    def rpc(self, user, model, method, *args, **kwargs):
-        """``model.method(*args, **kwargs)`` over /xmlrpc/2 as ``user`` (a test user's password is its login)."""
-        self.env.flush_all()
-        try:
-            return self.xmlrpc_object.execute_kw(
-                self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-            )
-        finally:
-            self.env.invalidate_all()
-
-    def assertRpcRefused(self, message, user, model, method, *args, **kwargs):
-        with mute_logger("odoo.http", "odoo.addons.rpc.controllers.xmlrpc"):
-            with self.assertRaises(xmlrpc.client.Fault) as caught:
-                self.rpc(user, model, method, *args, **kwargs)
-        self.assertIn(message, caught.exception.faultString)
 
     def _route(self, record):
         """(name, state, reviewers' names) of the current lines, in route order."""

@@ -4,19 +4,16 @@ a salesperson working in two companies, edits after confirmation, and the to-dos
 Where it is cheap, the user acts over ``/xmlrpc/2`` with their own password, as a client would.
 """
 
-import xmlrpc.client
-
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
 
-from .common import ReviewCommon
+from .common import ReviewCommon, RpcMixin
 
 
 @tagged("post_install", "-at_install")
-class TestReviewCorrectness(HttpCase, ReviewCommon):
+class TestReviewCorrectness(RpcMixin, HttpCase, ReviewCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -30,22 +27,6 @@ class TestReviewCorrectness(HttpCase, ReviewCommon):
             company_id=cls.company_a.id,
             company_ids=[Command.set((cls.company_a | cls.company_b).ids)],
         )
-
-    def rpc(self, user, model, method, *args, **kwargs):
-        """``model.method(*args, **kwargs)`` over /xmlrpc/2 as ``user`` (a test user's password is its login)."""
-        self.env.flush_all()
-        try:
-            return self.xmlrpc_object.execute_kw(
-                self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-            )
-        finally:
-            self.env.invalidate_all()
-
-    def assertRpcRefused(self, message, user, model, method, *args, **kwargs):
-        with mute_logger("odoo.http", "odoo.addons.rpc.controllers.xmlrpc"):
-            with self.assertRaises(xmlrpc.client.Fault) as caught:
-                self.rpc(user, model, method, *args, **kwargs)
-        self.assertIn(message, caught.exception.faultString)
 
     def _approved_order(self, price=2000.0):
         order = self._order(price=price)

@@ -1,11 +1,10 @@
 import uuid
-import xmlrpc.client
 
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..tools.email_reply import MAX_REPLY_CHARS, html_to_text, parse_reply, strip_quoted
-from .common import ReviewCommon
+from .common import ReviewCommon, RpcMixin
 from .screenshots import TourScreenshotsMixin
 
 # A reply as a mail client sends it: RFC 822 headers, then the body (text or HTML).
@@ -477,24 +476,8 @@ class TestReviewEmailReply(EmailReplyCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestReviewEmailReplyRpc(HttpCase, EmailReplyCommon):
+class TestReviewEmailReplyRpc(RpcMixin, HttpCase, EmailReplyCommon):
     """Over RPC, as real users: nobody feeds the reply model directly, nor makes a click look like a reply."""
-
-    def rpc(self, user, model, method, *args, **kwargs):
-        """``model.method(*args, **kwargs)`` over /xmlrpc/2 as ``user`` (a test user's password is its login)."""
-        self.env.flush_all()
-        try:
-            return self.xmlrpc_object.execute_kw(
-                self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-            )
-        finally:
-            self.env.invalidate_all()
-
-    def assertRpcRefused(self, message, user, model, method, *args, **kwargs):
-        with mute_logger("odoo.http", "odoo.addons.rpc.controllers.xmlrpc"):
-            with self.assertRaises(xmlrpc.client.Fault) as caught:
-                self.rpc(user, model, method, *args, **kwargs)
-        self.assertIn(message, caught.exception.faultString)
 
     def test_reply_model_cannot_be_fed_or_changed_over_rpc(self):
         order = self._submit()

@@ -9,33 +9,17 @@ from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .common import ReviewCommon
+from .common import ReviewCommon, RpcMixin
 from .screenshots import TourScreenshotsMixin
 
 FORM_CSRF_TOKEN = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)"')
 
 
-class RoutingCommon(HttpCase, ReviewCommon):
+class RoutingCommon(RpcMixin, HttpCase, ReviewCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.rule.active = False
-
-    def rpc(self, user, model, method, *args, **kwargs):
-        """``model.method(*args, **kwargs)`` over /xmlrpc/2 as ``user`` (a test user's password is its login)."""
-        self.env.flush_all()
-        try:
-            return self.xmlrpc_object.execute_kw(
-                self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
-            )
-        finally:
-            self.env.invalidate_all()
-
-    def assertRpcRefused(self, message, user, model, method, *args, **kwargs):
-        with mute_logger("odoo.http", "odoo.addons.rpc.controllers.xmlrpc"):
-            with self.assertRaises(xmlrpc.client.Fault) as caught:
-                self.rpc(user, model, method, *args, **kwargs)
-        self.assertIn(message, caught.exception.faultString)
 
     @classmethod
     def _rule(cls, name, steps, **values):
