@@ -323,22 +323,7 @@ class CrmReview(models.Model):
 
     def _log_lines(self, action, notes=None):
         """Audit-trail rows for these lines, in one batch."""
-        Log = self.env["crm.review.log"].sudo()
-        notes = notes or {}
-        Log.create(
-            [
-                Log._entry(
-                    action,
-                    line.res_model,
-                    line.res_id,
-                    line.res_name,
-                    line.company_id.id,
-                    line=line,
-                    note=notes.get(line.id),
-                )
-                for line in self
-            ]
-        )
+        self.env["crm.review.log"]._log_lines(action, self, notes=notes)
 
     # ------------------------------------------------------------------
     # Deciding by email reply (crm.review.mail.reply): the signed reference of one activation of a step for one reviewer
