@@ -550,3 +550,4 @@ class TestRoutingTours(TourScreenshotsMixin, RoutingCommon):
             set(self.parallel.step_ids.filtered(lambda step: step.sequence == 20).mapped("name")),
             {"Manager", "Finance", "Legal"},
         )
+        self.assertTrue(self.parallel.decide_once, "switched on in the form")

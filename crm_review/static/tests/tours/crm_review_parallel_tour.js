@@ -65,8 +65,12 @@ registry.category("web_tour.tours").add("crm_review_parallel_rule_tour", {
             trigger: ".o_field_widget[name=step_ids] .o_data_row:has(td[name=name]:contains(Manager)) td[name=parallel_label]:contains(Finance)",
         },
         {
-            content: "The rule option of the same reviewer deciding once is in the form",
-            trigger: ".o_form_view .o_field_widget[name=decide_once] input",
+            content: "Switch on: the same reviewer on consecutive steps decides once",
+            trigger: ".o_form_view .o_field_widget[name=decide_once] input:not(:checked)",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=decide_once] input:checked",
         },
         {
             trigger: ".o_form_view .o_form_button_save",
